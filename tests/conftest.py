@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from maltastic.db.engine import create_db_engine, create_session_factory
 from maltastic.db.migrate import upgrade_database
+from maltastic.runtime import Runtime
+from maltastic.settings import Settings
 
 RUNNING_IN_CI = os.environ.get("CI", "").lower() == "true"
 POSTGRES_URL = os.environ.get(
@@ -39,7 +41,7 @@ def postgres_available() -> bool:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
         engine.dispose()
-    except Exception as error:  # noqa: BLE001 - any failure means "not available"
+    except Exception as error:
         skip_or_fail(f"PostgreSQL not reachable at {POSTGRES_URL}: {error}")
     return True
 
@@ -96,3 +98,21 @@ def redis_url() -> str:
     finally:
         client.close()
     return REDIS_URL
+
+
+@pytest.fixture
+def runtime(engine: Engine, database_url: str) -> Iterator[Runtime]:
+    settings = Settings(database_url=database_url, secret_key=TEST_SECRET_KEY)  # type: ignore[arg-type]
+    runtime = Runtime.from_settings(settings)
+    yield runtime
+    runtime.close()
+
+
+@pytest.fixture
+def sqlite_runtime(sqlite_url: str) -> Iterator[Runtime]:
+    """A migrated SQLite runtime, for tests that need no second database."""
+    settings = Settings(database_url=sqlite_url, secret_key=TEST_SECRET_KEY)  # type: ignore[arg-type]
+    runtime = Runtime.from_settings(settings)
+    upgrade_database(runtime.engine)
+    yield runtime
+    runtime.close()

@@ -82,9 +82,7 @@ def test_join_and_aggregate_are_scoped(
 ) -> None:
     first, _second = two_tenants
     with open_tenant_session(session_factory, first) as session:
-        count = session.scalar(
-            select(func.count()).select_from(Employee).join(Department)
-        )
+        count = session.scalar(select(func.count()).select_from(Employee).join(Department))
         departments = session.scalars(select(Department)).all()
     assert count == 3
     assert len(departments) == 1

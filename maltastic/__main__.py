@@ -1,0 +1,3 @@
+from maltastic.cli.main import app
+
+app(prog_name="maltastic")

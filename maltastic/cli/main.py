@@ -1,0 +1,125 @@
+"""The `maltastic` command line."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+
+from maltastic.cli.output import fail
+from maltastic.db.migrate import upgrade_database
+from maltastic.demo.loader import load_demo
+from maltastic.logging_setup import configure_logging
+from maltastic.runtime import Runtime
+from maltastic.settings import SettingsError, load_settings
+from maltastic.tenants.service import TenantError, create_tenant, find_tenant
+from maltastic.users.models import Role
+from maltastic.users.service import UserError, create_user
+
+app = typer.Typer(
+    help="Maltastic: personalised banners in every employee's email signature.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
+demo_app = typer.Typer(help="Demo data for trying the product.", no_args_is_help=True)
+users_app = typer.Typer(help="Admin users who log in to the web application.", no_args_is_help=True)
+tenants_app = typer.Typer(help="Tenants: the customer companies.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
+app.add_typer(users_app, name="users")
+app.add_typer(tenants_app, name="tenants")
+
+
+@contextmanager
+def open_runtime() -> Iterator[Runtime]:
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        fail(str(error))
+    configure_logging(settings)
+    runtime = Runtime.from_settings(settings)
+    try:
+        yield runtime
+    finally:
+        runtime.close()
+
+
+@app.command()
+def serve() -> None:
+    """Start the web application on MALTASTIC_HTTP_HOST:MALTASTIC_HTTP_PORT."""
+    from maltastic.server import run_server
+
+    with open_runtime() as runtime:
+        run_server(runtime)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create the database or bring its schema up to date (safe to repeat)."""
+    with open_runtime() as runtime:
+        upgrade_database(runtime.engine)
+        typer.echo(f"Database is up to date: {runtime.engine.url.render_as_string()}")
+
+
+@demo_app.command("load")
+def demo_load() -> None:
+    """Create the demo tenant Beispiel GmbH (beispiel.de); running it again changes nothing."""
+    with open_runtime() as runtime:
+        login = load_demo(runtime.session_factory, runtime.secret_box)
+    typer.echo(f"Demo tenant {login.tenant_slug!r} is ready.")
+    typer.echo(f"Demo login: {login.email} / {login.password}")
+
+
+@tenants_app.command("create")
+def tenants_create(
+    slug: Annotated[str, typer.Argument(help="Short name used in URLs, e.g. beispiel-gmbh")],
+    name: Annotated[str, typer.Option(help="Company name shown in the admin application")],
+    domain: Annotated[list[str], typer.Option(help="Own sending domain; repeat for several")],
+    internal: Annotated[
+        list[str] | None,
+        typer.Option(help="Internal domain (subsidiary, partner); repeat for several"),
+    ] = None,
+) -> None:
+    """Create a tenant with its own sending domains and optional internal domains."""
+    with open_runtime() as runtime, runtime.session_factory.begin() as session:
+        try:
+            tenant = create_tenant(
+                session, slug=slug, name=name, own_domains=domain, internal_domains=internal or []
+            )
+        except (TenantError, ValueError) as error:
+            fail(str(error))
+        typer.echo(f"Created tenant {tenant.slug!r} (id {tenant.id}).")
+
+
+@users_app.command("create")
+def users_create(
+    email: Annotated[str, typer.Argument(help="Login email address of the user")],
+    tenant: Annotated[str, typer.Option(help="Slug of the tenant the user belongs to")],
+    role: Annotated[Role, typer.Option(help="What the user may do in that tenant")] = Role.ADMIN,
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True,
+            confirmation_prompt=True,
+            hide_input=True,
+            help="Password, at least 10 characters (asked for when left out)",
+        ),
+    ] = "",
+) -> None:
+    """Create an admin user, or give an existing user a role in another tenant."""
+    with open_runtime() as runtime, runtime.session_factory.begin() as session:
+        found = find_tenant(session, tenant)
+        if found is None:
+            fail(
+                f"tenant {tenant!r} not found: list slugs with the admin application "
+                "or create one with `maltastic tenants create`"
+            )
+        try:
+            user = create_user(session, email=email, password=password, tenant=found, role=role)
+        except UserError as error:
+            fail(str(error))
+        typer.echo(f"User {user.email} is {role.value} of tenant {found.slug!r}.")

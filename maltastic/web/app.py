@@ -1,0 +1,67 @@
+"""The admin web application."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.responses import RedirectResponse, Response
+from starlette.staticfiles import StaticFiles
+
+from maltastic.i18n.catalog import gettext as _
+from maltastic.runtime import Runtime
+from maltastic.web.csrf import CsrfError
+from maltastic.web.identity import LoginRequiredError
+from maltastic.web.middleware import LocaleMiddleware, SecurityHeadersMiddleware
+from maltastic.web.routes import auth, health, overview
+from maltastic.web.templating import render
+from maltastic.web.throttle import LoginThrottle
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+SESSION_COOKIE = "maltastic_session"
+SESSION_MAX_AGE = 12 * 3600
+
+
+def create_app(runtime: Runtime) -> FastAPI:
+    app = FastAPI(title="Maltastic", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.runtime = runtime
+    app.state.login_throttle = LoginThrottle()
+
+    secure_cookies = not runtime.settings.is_development
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=session_signing_key(runtime.settings.secret_key.get_secret_value()),
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_MAX_AGE,
+        same_site="lax",
+        https_only=secure_cookies,
+    )
+    app.add_middleware(LocaleMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, strict_transport=secure_cookies)
+
+    app.include_router(health.router)
+    app.include_router(auth.router)
+    app.include_router(overview.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    register_error_handlers(app)
+    return app
+
+
+def session_signing_key(secret_key: str) -> str:
+    """Derive a separate key for session cookies from the process secret key."""
+    return hmac.new(secret_key.encode(), b"maltastic session cookies", hashlib.sha256).hexdigest()
+
+
+def register_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequiredError)
+    async def redirect_to_login(request: Request, _error: LoginRequiredError) -> Response:
+        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+
+    @app.exception_handler(CsrfError)
+    async def reject_forged_form(request: Request, _error: CsrfError) -> Response:
+        message = _("The form expired or did not come from this site. Please try again.")
+        return render(request, "error.html", {"message": message}, status=403)

@@ -1,0 +1,105 @@
+"""The `maltastic` command line, run as a subprocess."""
+
+from pathlib import Path
+
+import pytest
+
+from tests.cli.runner import run_cli
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["serve"],
+        ["db", "upgrade"],
+        ["demo", "load"],
+        ["users", "create"],
+        ["tenants", "create"],
+    ],
+)
+def test_every_command_has_help(command: list[str], sqlite_url: str, tmp_path: Path) -> None:
+    result = run_cli(*command, "--help", database_url=sqlite_url, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Usage:" in result.stdout
+
+
+def test_upgrade_and_demo_load(database_url: str, tmp_path: Path) -> None:
+    upgrade = run_cli("db", "upgrade", database_url=database_url, cwd=tmp_path)
+    assert upgrade.returncode == 0, upgrade.stderr
+    for _attempt in range(2):
+        demo = run_cli("demo", "load", database_url=database_url, cwd=tmp_path)
+        assert demo.returncode == 0, demo.stderr
+        assert "Demo login: demo@beispiel.de / maltastic-demo" in demo.stdout
+
+
+def test_tenant_and_user_creation(sqlite_url: str, tmp_path: Path) -> None:
+    assert run_cli("db", "upgrade", database_url=sqlite_url, cwd=tmp_path).returncode == 0
+    tenant = run_cli(
+        "tenants",
+        "create",
+        "muster-ag",
+        "--name",
+        "Muster AG",
+        "--domain",
+        "muster.de",
+        "--internal",
+        "muster-tochter.at",
+        database_url=sqlite_url,
+        cwd=tmp_path,
+    )
+    assert tenant.returncode == 0, tenant.stderr
+    assert "Created tenant 'muster-ag'" in tenant.stdout
+
+    user = run_cli(
+        "users",
+        "create",
+        "IT@Muster.de",
+        "--tenant",
+        "muster-ag",
+        "--role",
+        "owner",
+        "--password",
+        "ein-langes-passwort",
+        database_url=sqlite_url,
+        cwd=tmp_path,
+    )
+    assert user.returncode == 0, user.stderr
+    assert "User it@muster.de is owner of tenant 'muster-ag'." in user.stdout
+
+
+def test_duplicate_domain_is_explained(sqlite_url: str, tmp_path: Path) -> None:
+    run_cli("db", "upgrade", database_url=sqlite_url, cwd=tmp_path)
+    arguments = ("tenants", "create", "--name", "X", "--domain", "x-firma.de")
+    run_cli(
+        arguments[0], arguments[1], "erste", *arguments[2:], database_url=sqlite_url, cwd=tmp_path
+    )
+    second = run_cli(
+        arguments[0], arguments[1], "zweite", *arguments[2:], database_url=sqlite_url, cwd=tmp_path
+    )
+    assert second.returncode == 2
+    assert "domain 'x-firma.de' already belongs to another tenant" in second.stderr
+
+
+def test_user_for_unknown_tenant_fails(sqlite_url: str, tmp_path: Path) -> None:
+    run_cli("db", "upgrade", database_url=sqlite_url, cwd=tmp_path)
+    result = run_cli(
+        "users",
+        "create",
+        "a@b.de",
+        "--tenant",
+        "fehlt",
+        "--password",
+        "ein-langes-passwort",
+        database_url=sqlite_url,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    assert "tenant 'fehlt' not found" in result.stderr
+
+
+def test_invalid_setting_stops_with_message(sqlite_url: str, tmp_path: Path) -> None:
+    result = run_cli("db", "upgrade", database_url=sqlite_url, cwd=tmp_path, http_port="0")
+    assert result.returncode == 2
+    assert "MALTASTIC_HTTP_PORT" in result.stderr
+    assert "Traceback" not in result.stderr
