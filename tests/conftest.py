@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -116,3 +117,9 @@ def sqlite_runtime(sqlite_url: str) -> Iterator[Runtime]:
     upgrade_database(runtime.engine)
     yield runtime
     runtime.close()
+
+
+# Under CI the property tests use a fixed seed, so a run is repeatable; locally they vary.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if RUNNING_IN_CI:
+    hypothesis_settings.load_profile("ci")

@@ -90,7 +90,7 @@ def tenants_create(
             tenant = create_tenant(
                 session, slug=slug, name=name, own_domains=domain, internal_domains=internal or []
             )
-        except (TenantError, ValueError) as error:
+        except TenantError as error:
             fail(str(error))
         typer.echo(f"Created tenant {tenant.slug!r} (id {tenant.id}).")
 

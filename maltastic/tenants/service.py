@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from maltastic.common.domains import normalise_domain
+from maltastic.targeting.domains import InvalidDomainError, normalise_domain
 from maltastic.tenants.models import DomainKind, Tenant, TenantDomain
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
@@ -39,7 +39,7 @@ def create_tenant(
     check_slug(slug)
     if session.scalar(select(Tenant.id).where(Tenant.slug == slug)) is not None:
         raise TenantError(f"a tenant with the slug {slug!r} already exists: choose another")
-    own = sorted({normalise_domain(domain) for domain in own_domains})
+    own = normalise_domains(own_domains)
     if not own:
         raise TenantError("a tenant needs at least one own domain, e.g. --domain beispiel.de")
     claimed = session.scalars(
@@ -54,13 +54,26 @@ def create_tenant(
         )
 
     tenant = Tenant(slug=slug, name=name.strip() or slug)
-    internal = sorted({normalise_domain(domain) for domain in internal_domains} - set(own))
+    internal = sorted(set(normalise_domains(internal_domains)) - set(own))
     tenant.domains = [TenantDomain(domain=d, kind=DomainKind.OWN) for d in own] + [
         TenantDomain(domain=d, kind=DomainKind.INTERNAL) for d in internal
     ]
     session.add(tenant)
     session.flush()
     return tenant
+
+
+def normalise_domains(domains: Iterable[str]) -> list[str]:
+    normalised = set()
+    for domain in domains:
+        try:
+            value = normalise_domain(domain)
+        except InvalidDomainError as error:
+            raise TenantError(str(error)) from None
+        if "." not in value:
+            raise TenantError(f"{domain!r} is not a full domain name: use a form like beispiel.de")
+        normalised.add(value)
+    return sorted(normalised)
 
 
 def find_tenant(session: Session, slug: str) -> Tenant | None:

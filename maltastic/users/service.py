@@ -7,7 +7,6 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from maltastic.common.domains import InvalidAddressError, normalise_address
 from maltastic.db.base import utc_now
 from maltastic.security.passwords import (
     WeakPasswordError,
@@ -15,6 +14,7 @@ from maltastic.security.passwords import (
     needs_rehash,
     verify_password,
 )
+from maltastic.targeting.addresses import normalise_address
 from maltastic.tenants.models import Tenant
 from maltastic.users.models import Membership, Role, User
 
@@ -35,10 +35,12 @@ def create_user(
     display_name: str = "",
 ) -> User:
     """Create a user, or give an existing user (same email) a role in `tenant`."""
+    address = normalise_address(email)
+    if address is None:
+        raise UserError(f"{email!r} is not an email address: use a form like name@beispiel.de")
     try:
-        address = normalise_address(email)
         password_hash = hash_password(password)
-    except (InvalidAddressError, WeakPasswordError) as error:
+    except WeakPasswordError as error:
         raise UserError(str(error)) from None
 
     user = session.scalar(select(User).where(User.email == address))
@@ -56,9 +58,8 @@ def create_user(
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
     """Return the active user with these credentials, or None."""
-    try:
-        address = normalise_address(email)
-    except InvalidAddressError:
+    address = normalise_address(email)
+    if address is None:
         return None
     user = session.scalar(select(User).where(User.email == address, User.active.is_(True)))
     if user is None:
