@@ -36,7 +36,12 @@ def run_server(runtime: Runtime) -> None:
     )
     print_welcome(runtime)
     install_stop_handlers()
-    uvicorn.Server(config).run()
+    change_bus = runtime.connect_change_bus()
+    try:
+        uvicorn.Server(config).run()
+    finally:
+        if change_bus is not None:
+            change_bus.stop()
     logger.info("maltastic stopped")
 
 

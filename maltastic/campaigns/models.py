@@ -54,14 +54,24 @@ campaign_departments = Table(
     "campaign_departments",
     Base.metadata,
     Column("campaign_id", ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True),
-    Column("department_id", ForeignKey("departments.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "department_id",
+        ForeignKey("departments.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
 )
 
 campaign_target_groups = Table(
     "campaign_target_groups",
     Base.metadata,
     Column("campaign_id", ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True),
-    Column("target_group_id", ForeignKey("target_groups.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "target_group_id",
+        ForeignKey("target_groups.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
 )
 
 

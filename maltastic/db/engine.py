@@ -39,5 +39,8 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def create_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def create_session_factory(
+    engine: Engine, info: dict[str, Any] | None = None
+) -> sessionmaker[Session]:
+    """Create sessions on `engine`; `info` is copied into every session's `Session.info`."""
+    return sessionmaker(engine, expire_on_commit=False, info=info or {})

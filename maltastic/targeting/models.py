@@ -65,14 +65,18 @@ target_group_accounts = Table(
     "target_group_accounts",
     Base.metadata,
     Column("target_group_id", ForeignKey("target_groups.id", ondelete="CASCADE"), primary_key=True),
-    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "account_id", ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True, index=True
+    ),
 )
 
 target_group_contacts = Table(
     "target_group_contacts",
     Base.metadata,
     Column("target_group_id", ForeignKey("target_groups.id", ondelete="CASCADE"), primary_key=True),
-    Column("contact_id", ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "contact_id", ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True, index=True
+    ),
 )
 
 

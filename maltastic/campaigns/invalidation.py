@@ -1,0 +1,95 @@
+"""Tell the index registry when a commit changed data that campaign resolution reads.
+
+A session collects the tenants whose campaigns, target groups, members, employees or
+domains it changed; after a successful commit, every subscriber of the session's
+`ChangeFeed` hears about each tenant once. Rolled-back changes are forgotten.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session
+
+from maltastic.campaigns.models import Campaign
+from maltastic.db.tenancy import session_tenant_id
+from maltastic.directory.models import Department, Employee
+from maltastic.targeting.models import Account, Contact, TargetGroup
+from maltastic.tenants.models import TenantDomain
+
+logger = logging.getLogger(__name__)
+
+FEED_KEY = "change_feed"
+CHANGED_KEY = "changed_tenants"
+TRACKED_MODELS = (Campaign, TargetGroup, Contact, Account, Employee, Department, TenantDomain)
+TRACKED_TABLES = frozenset(
+    {model.__tablename__ for model in TRACKED_MODELS}
+    | {"campaign_departments", "campaign_target_groups"}
+    | {"target_group_accounts", "target_group_contacts"}
+)
+
+TenantListener = Callable[[int], None]
+
+
+class ChangeFeed:
+    """Subscribers hear the id of each tenant whose resolution data a commit changed."""
+
+    def __init__(self) -> None:
+        self._listeners: list[TenantListener] = []
+
+    def subscribe(self, listener: TenantListener) -> None:
+        self._listeners.append(listener)
+
+    def publish(self, tenant_id: int) -> None:
+        for listener in self._listeners:
+            try:
+                listener(tenant_id)
+            except Exception:
+                logger.exception("change listener failed for tenant id=%s", tenant_id)
+
+
+def _changed(session: Session) -> set[int]:
+    changed: set[int] = session.info.setdefault(CHANGED_KEY, set())
+    return changed
+
+
+@event.listens_for(Session, "after_flush")
+def _collect_flushed(session: Session, _context: Any) -> None:
+    if FEED_KEY not in session.info:
+        return
+    for row in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(row, TRACKED_MODELS) and row.tenant_id is not None:
+            _changed(session).add(row.tenant_id)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _collect_bulk(state: ORMExecuteState) -> None:
+    session = state.session
+    if FEED_KEY not in session.info or not (state.is_insert or state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    if getattr(table, "name", None) not in TRACKED_TABLES:
+        return
+    tenant_id = session_tenant_id(session)
+    if tenant_id is None:
+        logger.warning("bulk change to %s outside a tenant session: no index refresh", table)
+        return
+    _changed(session).add(tenant_id)
+
+
+@event.listens_for(Session, "after_commit")
+def _publish_committed(session: Session) -> None:
+    feed: ChangeFeed | None = session.info.get(FEED_KEY)
+    changed = session.info.pop(CHANGED_KEY, set())
+    if feed is None:
+        return
+    for tenant_id in changed:
+        feed.publish(tenant_id)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back(session: Session) -> None:
+    session.info.pop(CHANGED_KEY, None)
