@@ -1,0 +1,105 @@
+"""Daily rollups of tracking events: kept current per batch, and rebuildable from events."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable
+
+from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from maltastic.analytics.models import NO_DIMENSION, DailyRollup
+from maltastic.tracking.events import PendingEvent
+from maltastic.tracking.models import EventKind, TrackingEvent, TrafficClass
+
+RollupKey = tuple[int, dt.date, int, int, int, EventKind, TrafficClass]
+KEY_COLUMNS = (
+    "tenant_id",
+    "day",
+    "campaign_id",
+    "account_id",
+    "contact_id",
+    "kind",
+    "traffic_class",
+)
+
+
+def rollup_key(event: PendingEvent) -> RollupKey:
+    return (
+        event.tenant_id,
+        event.occurred_at.astimezone(dt.UTC).date(),
+        event.campaign_id or NO_DIMENSION,
+        event.account_id or NO_DIMENSION,
+        event.contact_id or NO_DIMENSION,
+        event.kind,
+        event.traffic_class,
+    )
+
+
+def add_to_rollups(connection: Connection, events: Iterable[PendingEvent]) -> None:
+    """Add the events' counts to their rollup rows, creating rows as needed.
+
+    Call it in the transaction that inserts the same events, so each event is counted
+    exactly once: both writes commit together or not at all.
+    """
+    counts = Counter(rollup_key(event) for event in events)
+    if not counts:
+        return
+    rows = [dict(zip(KEY_COLUMNS, key, strict=True), count=count) for key, count in counts.items()]
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(DailyRollup.__table__)
+    statement = statement.on_conflict_do_update(
+        index_elements=list(KEY_COLUMNS),
+        set_={"count": DailyRollup.__table__.c.count + statement.excluded.count},
+    )
+    connection.execute(statement, rows)
+
+
+def rebuild_rollups(connection: Connection, tenant_id: int, day: dt.date) -> None:
+    """Recount one tenant's day from its raw events; running it again changes nothing.
+
+    Only for days whose raw events are all still kept: after the retention purge the
+    rollups are the only record and must not be rebuilt.
+    """
+    start = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+    end = start + dt.timedelta(days=1)
+    events = TrackingEvent.__table__.c
+    connection.execute(
+        delete(DailyRollup).where(DailyRollup.tenant_id == tenant_id, DailyRollup.day == day)
+    )
+    grouped = (
+        select(
+            events.tenant_id,
+            events.campaign_id,
+            events.account_id,
+            events.contact_id,
+            events.kind,
+            events.traffic_class,
+            func.count().label("count"),
+        )
+        .where(events.tenant_id == tenant_id, events.occurred_at >= start, events.occurred_at < end)
+        .group_by(
+            events.tenant_id,
+            events.campaign_id,
+            events.account_id,
+            events.contact_id,
+            events.kind,
+            events.traffic_class,
+        )
+    )
+    rows = [
+        {
+            "tenant_id": row.tenant_id,
+            "day": day,
+            "campaign_id": row.campaign_id or NO_DIMENSION,
+            "account_id": row.account_id or NO_DIMENSION,
+            "contact_id": row.contact_id or NO_DIMENSION,
+            "kind": row.kind,
+            "traffic_class": row.traffic_class,
+            "count": row.count,
+        }
+        for row in connection.execute(grouped)
+    ]
+    if rows:
+        connection.execute(insert(DailyRollup), rows)

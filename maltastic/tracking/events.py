@@ -1,0 +1,121 @@
+"""Buffer tracking events in memory and write them in batches, by size and by time.
+
+Requests only append to the buffer; a background task writes a batch when it reaches
+`max_batch` events or `max_delay` seconds after the oldest unwritten event. A failed
+write keeps the events and retries. `close()` writes everything still buffered, so a
+graceful stop loses nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from maltastic.tracking.models import EventKind, TrafficClass
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MAX_BATCH = 500
+DEFAULT_MAX_DELAY = 1.0
+RETRY_DELAY = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class PendingEvent:
+    tenant_id: int
+    occurred_at: dt.datetime
+    kind: EventKind
+    traffic_class: TrafficClass
+    class_reason: str
+    campaign_id: int | None
+    employee_id: int | None
+    account_id: int | None
+    contact_id: int | None
+    token_issued_at: dt.datetime | None
+
+
+EventWriter = Callable[[list[PendingEvent]], None]
+
+
+class EventBuffer:
+    def __init__(
+        self,
+        writer: EventWriter,
+        *,
+        max_batch: int = DEFAULT_MAX_BATCH,
+        max_delay: float = DEFAULT_MAX_DELAY,
+    ) -> None:
+        self._writer = writer
+        self.max_batch = max_batch
+        self.max_delay = max_delay
+        self._pending: list[PendingEvent] = []
+        self._lock = threading.Lock()
+        self._wakeup = asyncio.Event()
+        self._closing = False
+        self._task: asyncio.Task[None] | None = None
+        self.written = 0
+
+    def add(self, event: PendingEvent) -> None:
+        with self._lock:
+            self._pending.append(event)
+            full = len(self._pending) >= self.max_batch
+        if full:
+            self._wakeup.set()
+
+    def pending_count(self) -> int:
+        with self._lock:
+            return len(self._pending)
+
+    def start(self) -> None:
+        self._wakeup = asyncio.Event()  # bound to the running loop
+        self._task = asyncio.create_task(self._run(), name="tracking-event-writer")
+
+    async def close(self) -> None:
+        """Stop the background task and write every buffered event."""
+        self._closing = True
+        self._wakeup.set()
+        if self._task is not None:
+            await self._task
+            self._task = None
+        await self._flush_until_empty()
+        logger.info("event buffer closed, %d events written in total", self.written)
+
+    async def _run(self) -> None:
+        while not self._closing:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), timeout=self.max_delay)
+            self._wakeup.clear()
+            if not await self._flush_once():
+                await asyncio.sleep(RETRY_DELAY)
+
+    async def _flush_until_empty(self) -> None:
+        attempts = 0
+        while self.pending_count():
+            if not await self._flush_once():
+                attempts += 1
+                if attempts >= 5:
+                    logger.error("%d tracking events could not be written", self.pending_count())
+                    return
+                await asyncio.sleep(RETRY_DELAY)
+
+    async def _flush_once(self) -> bool:
+        """Write one batch; return False when the write failed (the events stay)."""
+        with self._lock:
+            batch = self._pending[: self.max_batch]
+            del self._pending[: len(batch)]
+        if not batch:
+            return True
+        try:
+            await asyncio.to_thread(self._writer, batch)
+        except Exception:
+            logger.exception("writing %d tracking events failed, will retry", len(batch))
+            with self._lock:
+                self._pending[:0] = batch
+            return False
+        self.written += len(batch)
+        return True
