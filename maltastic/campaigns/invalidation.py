@@ -14,19 +14,30 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from maltastic.campaigns.models import Campaign
+from maltastic.campaigns.models import Banner, Campaign
 from maltastic.db.tenancy import session_tenant_id
 from maltastic.directory.models import Department, Employee
 from maltastic.targeting.models import Account, Contact, TargetGroup
-from maltastic.tenants.models import TenantDomain
+from maltastic.tenants.models import Tenant, TenantDomain, TenantNetwork, TrackingOptOut
 
 logger = logging.getLogger(__name__)
 
 FEED_KEY = "change_feed"
 CHANGED_KEY = "changed_tenants"
-TRACKED_MODELS = (Campaign, TargetGroup, Contact, Account, Employee, Department, TenantDomain)
+TRACKED_MODELS = (
+    Banner,
+    Campaign,
+    TargetGroup,
+    Contact,
+    Account,
+    Employee,
+    Department,
+    TenantDomain,
+    TenantNetwork,
+    TrackingOptOut,
+)
 TRACKED_TABLES = frozenset(
-    {model.__tablename__ for model in TRACKED_MODELS}
+    {model.__tablename__ for model in (*TRACKED_MODELS, Tenant)}
     | {"campaign_departments", "campaign_target_groups"}
     | {"target_group_accounts", "target_group_contacts"}
 )
@@ -61,7 +72,9 @@ def _collect_flushed(session: Session, _context: Any) -> None:
     if FEED_KEY not in session.info:
         return
     for row in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(row, TRACKED_MODELS) and row.tenant_id is not None:
+        if isinstance(row, Tenant) and row.id is not None:
+            _changed(session).add(row.id)
+        elif isinstance(row, TRACKED_MODELS) and row.tenant_id is not None:
             _changed(session).add(row.tenant_id)
 
 

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from sqlalchemy import Column, Table, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from maltastic.campaigns.audience import Audience
 from maltastic.campaigns.models import (
+    Banner,
     Campaign,
     CampaignKind,
     campaign_departments,
@@ -22,6 +24,7 @@ from maltastic.db.tenancy import open_tenant_session
 from maltastic.directory.models import Employee
 from maltastic.targeting.contact_set import KnownContactSet
 from maltastic.targeting.models import (
+    Account,
     Contact,
     TargetGroup,
     TargetLevel,
@@ -29,9 +32,36 @@ from maltastic.targeting.models import (
     target_group_contacts,
 )
 from maltastic.targeting.rules import TargetingPolicy
-from maltastic.tenants.models import DomainKind, TenantDomain
+from maltastic.tenants.models import (
+    DomainKind,
+    NetworkPurpose,
+    OptOutKind,
+    Tenant,
+    TenantDomain,
+    TenantNetwork,
+    TrackingOptOut,
+)
+from maltastic.tracking.classification import IpNetwork, parse_networks
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TrackingSettings:
+    """A tenant's settings that the tracking endpoints read on every request."""
+
+    website_url: str | None
+    contact_analytics_enabled: bool
+    own_networks: tuple[IpNetwork, ...]
+    opted_out_contacts: frozenset[int]
+    opted_out_accounts: frozenset[int]
+    banner_versions: dict[int, str]  # banner id -> SHA-256 of its current image
+
+    def is_opted_out(self, audience: Audience) -> bool:
+        return (
+            audience.contact_id in self.opted_out_contacts
+            or audience.account_id in self.opted_out_accounts
+        )
 
 
 @dataclass(frozen=True)
@@ -41,6 +71,7 @@ class TenantIndex:
     campaigns: CampaignIndex
     known_contacts: KnownContactSet
     policy: TargetingPolicy
+    tracking: TrackingSettings
 
 
 def load_tenant_index(factory: sessionmaker[Session], tenant_id: int) -> TenantIndex:
@@ -51,6 +82,7 @@ def load_tenant_index(factory: sessionmaker[Session], tenant_id: int) -> TenantI
             campaigns=load_campaign_index(session, tenant_id),
             known_contacts=known_contacts,
             policy=load_policy(session, tenant_id, known_contacts),
+            tracking=load_tracking_settings(session, tenant_id),
         )
     logger.info(
         "tenant id=%s index built in %.2f s: %d known contacts, %d contact memberships",
@@ -209,6 +241,47 @@ def load_policy(
         extra_freemail_domains=frozenset(domains[DomainKind.FREEMAIL]),
         known_contacts=known_contacts,
     )
+
+
+def load_tracking_settings(session: Session, tenant_id: int) -> TrackingSettings:
+    tenant = session.get(Tenant, tenant_id)
+    if tenant is None:
+        raise LookupError(f"tenant id={tenant_id} not found")
+    networks = session.scalars(
+        select(TenantNetwork.cidr).where(
+            TenantNetwork.tenant_id == tenant_id,
+            TenantNetwork.purpose == NetworkPurpose.OWN_NETWORK,
+        )
+    )
+    return TrackingSettings(
+        website_url=tenant.website_url,
+        contact_analytics_enabled=tenant.contact_analytics_enabled,
+        own_networks=parse_networks(networks),
+        opted_out_contacts=frozenset(opted_out_ids(session, tenant_id, OptOutKind.ADDRESS)),
+        opted_out_accounts=frozenset(opted_out_ids(session, tenant_id, OptOutKind.DOMAIN)),
+        banner_versions={
+            banner_id: sha256
+            for banner_id, sha256 in session.execute(
+                select(Banner.id, Banner.sha256).where(Banner.tenant_id == tenant_id)
+            )
+        },
+    )
+
+
+def opted_out_ids(session: Session, tenant_id: int, kind: OptOutKind) -> list[int]:
+    """Ids of contacts (address opt-outs) or accounts (domain opt-outs) not to be tracked.
+
+    NOTE: an address opt-out only takes effect for addresses stored as contacts, because
+    a token of an account audience does not name the recipient's address.
+    """
+    values = select(TrackingOptOut.value).where(
+        TrackingOptOut.tenant_id == tenant_id, TrackingOptOut.kind == kind
+    )
+    if kind is OptOutKind.ADDRESS:
+        query = select(Contact.id).where(Contact.tenant_id == tenant_id, Contact.email.in_(values))
+    else:
+        query = select(Account.id).where(Account.tenant_id == tenant_id, Account.domain.in_(values))
+    return list(session.scalars(query))
 
 
 def as_utc(value: dt.datetime | None) -> dt.datetime | None:
