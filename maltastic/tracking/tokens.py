@@ -1,0 +1,250 @@
+"""Signed tracking tokens: who sent a banner to which audience, in 25 to 60 URL-safe characters.
+
+A token is base64url (no padding) over a binary body followed by a truncated HMAC:
+
+    body = varint(version) varint(tenant id) varint(key id) varint(employee id)
+           byte(audience code) [varint(account id)] [varint(contact id)]
+           varint(issue time in minutes since ISSUE_EPOCH)
+    token = body || HMAC-SHA256(key, DOMAIN_TAG || body)[:MAC_LENGTH]
+
+Varints are unsigned LEB128 and must be minimal. The tenant id inside the body selects the
+tenant whose keys verify the token, so a token signed with another tenant's key fails.
+Tokens carry ids only, never an address, a domain or a URL, and have no expiry, because
+banners in mail sent years ago must keep working.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import enum
+import hashlib
+import hmac
+from dataclasses import dataclass
+from typing import Protocol
+
+from maltastic.campaigns.audience import Audience
+from maltastic.targeting.decision import AudienceKind
+
+TOKEN_VERSION = 1
+MAC_LENGTH = 12  # 96 bits of HMAC-SHA256
+DOMAIN_TAG = b"maltastic tracking token\x00"
+ISSUE_EPOCH = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+
+# Ids and minutes fit in 63 bits, which is 9 varint bytes.
+_MAX_VARINT_BYTES = 9
+_MAX_VALUE = (1 << 63) - 1
+# Tokens of this module stay below this, so longer input is rejected before decoding.
+MAX_TOKEN_LENGTH = 96
+
+
+class InvalidTokenError(Exception):
+    """A tracking token that is malformed, truncated, forged or signed with an unknown key."""
+
+
+class AudienceCode(enum.IntEnum):
+    """Audience code in the token body, which says which of the two optional ids follow."""
+
+    NONE = 0
+    ACCOUNT = 1
+    CONTACT = 2  # contact id only
+    CONTACT_WITH_ACCOUNT = 3  # account id, then contact id
+
+
+class VerificationKeys(Protocol):
+    """Looks up a tenant's signing secret by key id (see `maltastic.tracking.keyring`)."""
+
+    def secret(self, tenant_id: int, key_id: int) -> bytes | None: ...
+
+
+class SigningKeys(VerificationKeys, Protocol):
+    """Also returns a tenant's active key as (key id, secret)."""
+
+    def active_key(self, tenant_id: int) -> tuple[int, bytes]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPayload:
+    """The signed content of a token. `issued_minute` counts minutes since ISSUE_EPOCH."""
+
+    tenant_id: int
+    key_id: int
+    employee_id: int
+    audience: Audience
+    issued_minute: int
+    version: int = TOKEN_VERSION
+
+    @property
+    def issued_at(self) -> dt.datetime:
+        return ISSUE_EPOCH + dt.timedelta(minutes=self.issued_minute)
+
+
+def minutes_since_epoch(moment: dt.datetime) -> int:
+    """Convert an aware datetime to whole minutes since ISSUE_EPOCH (0 for earlier moments)."""
+    return max(0, int((moment - ISSUE_EPOCH).total_seconds() // 60))
+
+
+def issue_token(
+    keyring: SigningKeys,
+    *,
+    tenant_id: int,
+    employee_id: int,
+    audience: Audience,
+    issued_at: dt.datetime | None = None,
+) -> str:
+    """Build and sign a token with the tenant's active key. `issued_at` defaults to now."""
+    key_id, secret = keyring.active_key(tenant_id)
+    moment = issued_at or dt.datetime.now(dt.UTC)
+    payload = TokenPayload(tenant_id, key_id, employee_id, audience, minutes_since_epoch(moment))
+    return encode_token(payload, secret)
+
+
+def encode_token(payload: TokenPayload, secret: bytes) -> str:
+    """Serialise and sign a payload with the secret of `payload.key_id`."""
+    body = _encode_body(payload)
+    mac = _mac(secret, body)
+    return base64.urlsafe_b64encode(body + mac).rstrip(b"=").decode("ascii")
+
+
+def verify(token: str, keyring: VerificationKeys) -> TokenPayload:
+    """Check a token's signature and return its payload.
+
+    Raises InvalidTokenError for every kind of bad token. The MAC is compared in constant
+    time, and the keyring is read from memory only.
+    """
+    raw = _decode_base64url(token)
+    if len(raw) <= MAC_LENGTH:
+        raise InvalidTokenError("token too short")
+    body, mac = raw[:-MAC_LENGTH], raw[-MAC_LENGTH:]
+    payload = _decode_body(body)
+
+    secret = keyring.secret(payload.tenant_id, payload.key_id)
+    if secret is None:
+        raise InvalidTokenError("unknown signing key")
+    if not hmac.compare_digest(mac, _mac(secret, body)):
+        raise InvalidTokenError("signature mismatch")
+    return payload
+
+
+def _mac(secret: bytes, body: bytes) -> bytes:
+    return hmac.new(secret, DOMAIN_TAG + body, hashlib.sha256).digest()[:MAC_LENGTH]
+
+
+def _decode_base64url(token: str) -> bytes:
+    if not isinstance(token, str) or not 0 < len(token) <= MAX_TOKEN_LENGTH:
+        raise InvalidTokenError("token has an invalid length")
+    if not token.isascii() or len(token) % 4 == 1:
+        raise InvalidTokenError("token is not base64url")
+    try:
+        raw = base64.b64decode(token + "=" * (-len(token) % 4), altchars=b"-_", validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidTokenError("token is not base64url") from None
+    # Reject spellings with non-zero unused bits, so each token has exactly one text form.
+    if base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii") != token:
+        raise InvalidTokenError("token is not canonical base64url")
+    return raw
+
+
+def _encode_body(payload: TokenPayload) -> bytes:
+    audience = payload.audience
+    code = _audience_code(audience)
+    parts = [
+        _varint(payload.version),
+        _varint(payload.tenant_id),
+        _varint(payload.key_id),
+        _varint(payload.employee_id),
+        bytes([code]),
+    ]
+    if code in (AudienceCode.ACCOUNT, AudienceCode.CONTACT_WITH_ACCOUNT):
+        parts.append(_varint(_required(audience.account_id, "account_id")))
+    if code in (AudienceCode.CONTACT, AudienceCode.CONTACT_WITH_ACCOUNT):
+        parts.append(_varint(_required(audience.contact_id, "contact_id")))
+    parts.append(_varint(payload.issued_minute))
+    return b"".join(parts)
+
+
+def _audience_code(audience: Audience) -> AudienceCode:
+    if audience.kind is AudienceKind.ACCOUNT:
+        return AudienceCode.ACCOUNT
+    if audience.kind is AudienceKind.CONTACT:
+        if audience.account_id is None:
+            return AudienceCode.CONTACT
+        return AudienceCode.CONTACT_WITH_ACCOUNT
+    return AudienceCode.NONE
+
+
+def _required(value: int | None, name: str) -> int:
+    if value is None:
+        raise ValueError(f"audience without {name} cannot be encoded")
+    return value
+
+
+def _decode_body(body: bytes) -> TokenPayload:
+    reader = _Reader(body)
+    version = reader.varint()
+    if version != TOKEN_VERSION:
+        raise InvalidTokenError(f"unsupported token version {version}")
+    tenant_id, key_id, employee_id = reader.varint(), reader.varint(), reader.varint()
+    audience = _decode_audience(reader)
+    issued_minute = reader.varint()
+    reader.expect_end()
+    return TokenPayload(tenant_id, key_id, employee_id, audience, issued_minute, version)
+
+
+def _decode_audience(reader: _Reader) -> Audience:
+    try:
+        code = AudienceCode(reader.byte())
+    except ValueError:
+        raise InvalidTokenError("unknown audience code") from None
+    if code is AudienceCode.NONE:
+        return Audience.nobody()
+    if code is AudienceCode.ACCOUNT:
+        return Audience.account(reader.varint())
+    if code is AudienceCode.CONTACT:
+        return Audience.contact(reader.varint())
+    account_id = reader.varint()
+    return Audience.contact(reader.varint(), account_id=account_id)
+
+
+def _varint(value: int) -> bytes:
+    if not 0 <= value <= _MAX_VALUE:
+        raise ValueError(f"value {value} is outside 0..2**63-1 and cannot be encoded")
+    out = bytearray()
+    while True:
+        low = value & 0x7F
+        value >>= 7
+        if value:
+            out.append(low | 0x80)
+        else:
+            out.append(low)
+            return bytes(out)
+
+
+class _Reader:
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._position = 0
+
+    def byte(self) -> int:
+        if self._position >= len(self._data):
+            raise InvalidTokenError("token truncated")
+        value = self._data[self._position]
+        self._position += 1
+        return value
+
+    def varint(self) -> int:
+        value = 0
+        for index in range(_MAX_VARINT_BYTES):
+            byte = self.byte()
+            value |= (byte & 0x7F) << (7 * index)
+            if not byte & 0x80:
+                # A final zero byte after the first one means a non-minimal encoding.
+                if byte == 0 and index > 0:
+                    raise InvalidTokenError("non-minimal varint")
+                return value
+        raise InvalidTokenError("varint too long")
+
+    def expect_end(self) -> None:
+        if self._position != len(self._data):
+            raise InvalidTokenError("unexpected bytes after the payload")
