@@ -14,7 +14,7 @@ from maltastic.db.migrate import schema_is_current
 from maltastic.demo import content as demo
 from maltastic.runtime import Runtime
 from maltastic.users.models import User
-from maltastic.web.app import create_app
+from maltastic.asgi import create_product_app
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ def run_server(runtime: Runtime) -> None:
 
     settings = runtime.settings
     config = uvicorn.Config(
-        create_app(runtime),
+        create_product_app(runtime),
         host=settings.http_host,
         port=settings.http_port,
         log_config=None,

@@ -33,6 +33,10 @@ class TenantIndexRegistry:
         self._pending: set[int] = set()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tenant-index")
 
+    def peek(self, tenant_id: int) -> TenantIndex | None:
+        """Return the current index without building one (safe on the event loop)."""
+        return self._indexes.get(tenant_id)
+
     def get(self, tenant_id: int) -> TenantIndex:
         index = self._indexes.get(tenant_id)
         if index is not None:

@@ -1,0 +1,48 @@
+"""The whole product as one ASGI application: tracking endpoints and the admin app.
+
+The tracking routes come first and run without the admin middleware (sessions, CSRF,
+page templates), because they answer every banner load of every mail.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import partial
+
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+from maltastic.runtime import Runtime
+from maltastic.tracking.app import tracking_routes
+from maltastic.tracking.events import EventBuffer
+from maltastic.tracking.service import Tracker
+from maltastic.tracking.storage import write_events
+from maltastic.web.app import create_app as create_admin_app
+
+logger = logging.getLogger(__name__)
+
+
+def create_product_app(runtime: Runtime) -> Starlette:
+    buffer = EventBuffer(partial(write_events, runtime.engine))
+    tracker = Tracker(runtime, buffer)
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        tracker.load_keyring()
+        buffer.start()
+        logger.info("tracking started")
+        try:
+            yield
+        finally:
+            await buffer.close()
+            logger.info("tracking stopped, event buffer flushed")
+
+    app = Starlette(
+        routes=[*tracking_routes(tracker), Mount("/", app=create_admin_app(runtime))],
+        lifespan=lifespan,
+    )
+    app.state.tracker = tracker
+    app.state.event_buffer = buffer
+    return app

@@ -1,0 +1,207 @@
+"""Banner and click endpoints over real HTTP, with the demo tenant's campaigns."""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from sqlalchemy import func, select, update
+
+from maltastic.asgi import create_product_app
+from maltastic.campaigns.audience import Audience
+from maltastic.campaigns.models import Banner, Campaign
+from maltastic.db.tenancy import open_tenant_session
+from maltastic.demo.loader import load_demo
+from maltastic.directory.models import Employee
+from maltastic.runtime import Runtime
+from maltastic.targeting.models import Account, Contact
+from maltastic.tenants.service import create_tenant, find_tenant
+from maltastic.tracking.app import TRANSPARENT_GIF, UNAVAILABLE_PATH
+from maltastic.tracking.keyring import ensure_signing_key, load_keyring
+from maltastic.tracking.models import EventKind, TrackingEvent, TrafficClass
+from maltastic.tracking.tokens import TokenPayload, encode_token, issue_token, minutes_since_epoch
+from tests.live_server import serve_in_thread
+
+BROWSER = {
+    "User-Agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Chrome/131.0 Safari/537.36"
+}
+
+
+@dataclass
+class Demo:
+    runtime: Runtime
+    tenant_id: int
+    anna: int
+    juergen: int
+    kunde_a: int
+    max_contact: int
+
+    def token(self, employee: int, audience: Audience) -> str:
+        with self.runtime.session_factory() as session:
+            keyring = load_keyring(session, self.runtime.secret_box)
+        return issue_token(
+            keyring, tenant_id=self.tenant_id, employee_id=employee, audience=audience
+        )
+
+    def banner_of(self, campaign_name: str) -> bytes:
+        with self.runtime.session_factory() as session:
+            return session.scalars(
+                select(Banner.image)
+                .join(Campaign, Campaign.banner_id == Banner.id)
+                .where(Campaign.name == campaign_name)
+            ).one()
+
+    def events(self) -> list[tuple[EventKind, TrafficClass, int | None]]:
+        with self.runtime.session_factory() as session:
+            rows = session.execute(
+                select(TrackingEvent.kind, TrackingEvent.traffic_class, TrackingEvent.campaign_id)
+            )
+            return [tuple(row) for row in rows]  # type: ignore[misc]
+
+
+@pytest.fixture
+def demo(sqlite_runtime: Runtime) -> Demo:
+    load_demo(sqlite_runtime.session_factory, sqlite_runtime.secret_box)
+    with sqlite_runtime.session_factory() as session:
+        tenant = find_tenant(session, "beispiel")
+        assert tenant is not None
+
+        def employee(email: str) -> int:
+            return session.scalars(select(Employee.id).where(Employee.email == email)).one()
+
+        return Demo(
+            runtime=sqlite_runtime,
+            tenant_id=tenant.id,
+            anna=employee("anna.schmidt@beispiel.de"),
+            juergen=employee("juergen.koehler@beispiel.de"),
+            kunde_a=session.scalars(select(Account.id).where(Account.domain == "kunde-a.de")).one(),
+            max_contact=session.scalars(
+                select(Contact.id).where(Contact.email == "max.mustermann@kunde-a.de")
+            ).one(),
+        )
+
+
+@pytest.fixture
+def client(demo: Demo) -> Iterator[httpx.Client]:
+    with (
+        serve_in_thread(create_product_app(demo.runtime)) as url,
+        httpx.Client(base_url=url, headers=BROWSER, timeout=10) as client,
+    ):
+        yield client
+
+
+def test_banner_shows_department_campaign(demo: Demo, client: httpx.Client) -> None:
+    response = client.get(f"/b/{demo.token(demo.anna, Audience.nobody())}")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "image/png"
+    assert response.headers["cache-control"] == "no-cache, max-age=0"
+    assert response.content == demo.banner_of("Vertrieb: Frühjahrsaktion")
+
+
+def test_click_redirects_to_campaign(demo: Demo, client: httpx.Client) -> None:
+    response = client.get(f"/c/{demo.token(demo.anna, Audience.nobody())}")
+    assert response.status_code == 302
+    assert response.headers["location"] == "https://www.beispiel.de/fruehjahrsaktion"
+
+
+def test_account_audience_gets_account_campaign(demo: Demo, client: httpx.Client) -> None:
+    token = demo.token(demo.anna, Audience.account(demo.kunde_a))
+    assert client.get(f"/b/{token}").content == demo.banner_of("Schlüsselkunden: Partnertag")
+    assert client.get(f"/c/{token}").headers["location"] == "https://www.beispiel.de/partnertag"
+
+
+def test_contact_audience_gets_contact_campaign(demo: Demo, client: httpx.Client) -> None:
+    token = demo.token(demo.juergen, Audience.contact(demo.max_contact, demo.kunde_a))
+    assert client.get(f"/b/{token}").content == demo.banner_of("Messe-Kontakte: Standbesuch")
+    assert client.get(f"/c/{token}").headers["location"] == "https://www.beispiel.de/messe"
+
+
+def abuse_tokens(demo: Demo) -> dict[str, str]:
+    good = demo.token(demo.anna, Audience.nobody())
+    with demo.runtime.session_factory.begin() as session:
+        other = create_tenant(session, slug="fremd", name="Fremd", own_domains=["fremd.de"])
+        session.flush()
+        other_id = other.id
+    with open_tenant_session(demo.runtime.session_factory, other_id) as session:
+        ensure_signing_key(session, demo.runtime.secret_box)
+        session.commit()
+        keyring = load_keyring(session, demo.runtime.secret_box)
+    key_id, other_secret = keyring.active_key(other_id)
+    now_minute = minutes_since_epoch(dt.datetime.now(dt.UTC))
+    claims_demo = TokenPayload(demo.tenant_id, key_id, demo.anna, Audience.nobody(), now_minute)
+    return {
+        "forged": "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEB",
+        "truncated": good[:-3],
+        "rot13": codecs.encode(good, "rot13"),
+        "other tenant's key": encode_token(claims_demo, other_secret),
+        "garbage": "%%%..",
+    }
+
+
+def test_abuse_tokens_get_fallback_and_count_nothing(demo: Demo) -> None:
+    tokens = abuse_tokens(demo)
+    with (
+        serve_in_thread(create_product_app(demo.runtime)) as url,
+        httpx.Client(base_url=url, headers=BROWSER) as client,
+    ):
+        for name, token in tokens.items():
+            banner = client.get(f"/b/{token}")
+            click = client.get(f"/c/{token}")
+            assert (banner.status_code, banner.content) == (200, TRANSPARENT_GIF), name
+            assert click.status_code == 302, name
+            assert click.headers["location"] == UNAVAILABLE_PATH, name
+        assert client.get(UNAVAILABLE_PATH).status_code == 200
+    assert demo.events() == []
+
+
+def test_paused_campaigns_fall_back_to_website(demo: Demo) -> None:
+    with open_tenant_session(demo.runtime.session_factory, demo.tenant_id) as session:
+        session.execute(update(Campaign).values(paused=True))
+        session.commit()
+    token = demo.token(demo.anna, Audience.nobody())
+    with (
+        serve_in_thread(create_product_app(demo.runtime)) as url,
+        httpx.Client(base_url=url, headers=BROWSER) as client,
+    ):
+        banner = client.get(f"/b/{token}")
+        click = client.get(f"/c/{token}")
+    assert banner.content == TRANSPARENT_GIF
+    assert click.headers["location"] == "https://www.beispiel.de/"
+    assert demo.events() == []
+
+
+def test_events_are_counted_and_flushed_on_stop(demo: Demo) -> None:
+    token = demo.token(demo.anna, Audience.account(demo.kunde_a))
+    with (
+        serve_in_thread(create_product_app(demo.runtime)) as url,
+        httpx.Client(base_url=url, headers=BROWSER) as client,
+    ):
+        served = sum(client.get(f"/b/{token}").status_code == 200 for _ in range(30))
+        client.head(f"/b/{token}")
+        client.get(f"/c/{token}")
+        client.get(f"/b/{token}", headers={"User-Agent": "curl/8.5.0"})
+    events = demo.events()
+    impressions = [e for e in events if e[0] is EventKind.IMPRESSION]
+    assert served == 30
+    assert len(impressions) == 31
+    assert sum(e[1] is TrafficClass.HUMAN for e in impressions) == 30
+    assert sum(e[1] is TrafficClass.MACHINE for e in impressions) == 1
+    assert [e[:2] for e in events if e[0] is EventKind.CLICK] == [
+        (EventKind.CLICK, TrafficClass.HUMAN)
+    ]
+
+
+def test_contact_ids_need_tenant_consent(demo: Demo) -> None:
+    token = demo.token(demo.juergen, Audience.contact(demo.max_contact, demo.kunde_a))
+    with serve_in_thread(create_product_app(demo.runtime)) as url:
+        httpx.get(f"{url}/b/{token}", headers=BROWSER)
+    with demo.runtime.session_factory() as session:
+        stored = session.execute(select(TrackingEvent.account_id, TrackingEvent.contact_id)).all()
+        count = session.scalar(select(func.count()).select_from(TrackingEvent))
+    assert count == 1
+    assert [tuple(row) for row in stored] == [(demo.kunde_a, None)]
