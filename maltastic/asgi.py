@@ -14,7 +14,9 @@ from functools import partial
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
+from maltastic.logging_setup import configure_logging
 from maltastic.runtime import Runtime
+from maltastic.settings import load_settings
 from maltastic.tracking.app import tracking_routes
 from maltastic.tracking.events import EventBuffer
 from maltastic.tracking.service import Tracker
@@ -37,7 +39,12 @@ def create_product_app(runtime: Runtime) -> Starlette:
             yield
         finally:
             await buffer.close()
-            logger.info("tracking stopped, event buffer flushed")
+            logger.warning(
+                "tracking stopped: %d banner images and %d redirects served, %d events written",
+                tracker.banners_served,
+                tracker.clicks_served,
+                buffer.written,
+            )
 
     app = Starlette(
         routes=[*tracking_routes(tracker), Mount("/", app=create_admin_app(runtime))],
@@ -46,3 +53,14 @@ def create_product_app(runtime: Runtime) -> Starlette:
     app.state.tracker = tracker
     app.state.event_buffer = buffer
     return app
+
+
+def create_app_from_environment() -> Starlette:
+    """App factory for ASGI servers started on their own, e.g. several uvicorn workers.
+
+    Reads the settings from the environment like `maltastic serve` does; the database
+    schema must already be current.
+    """
+    settings = load_settings()
+    configure_logging(settings)
+    return create_product_app(Runtime.from_settings(settings))

@@ -45,6 +45,7 @@ def tracking_routes(tracker: Tracker) -> list[Route]:
             return Response(TRANSPARENT_GIF, media_type="image/gif", headers=NO_CACHE)
         assert resolution is not None
         record(tracker, request, resolution, EventKind.IMPRESSION, token, now)
+        tracker.banners_served += 1
         return Response(image.data, media_type=image.content_type, headers=NO_CACHE)
 
     async def click(request: Request) -> Response:
@@ -54,6 +55,7 @@ def tracking_routes(tracker: Tracker) -> list[Route]:
         if resolution is None or resolution.campaign is None:
             return RedirectResponse(fallback_target(request, resolution), 302, headers=NO_CACHE)
         record(tracker, request, resolution, EventKind.CLICK, token, now)
+        tracker.clicks_served += 1
         return RedirectResponse(resolution.campaign.target_url, 302, headers=NO_CACHE)
 
     async def unavailable(_request: Request) -> Response:
