@@ -1,7 +1,8 @@
 """The whole product as one ASGI application: tracking endpoints and the admin app.
 
-The tracking routes come first and run without the admin middleware (sessions, CSRF,
-page templates), because they answer every banner load of every mail.
+The tracking endpoints come first and run without the admin middleware (sessions, CSRF,
+page templates), because they answer every banner load of every mail. The lifespan of
+the wrapped Starlette app starts and flushes the tracking event buffer.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from starlette.routing import Mount
 from maltastic.logging_setup import configure_logging
 from maltastic.runtime import Runtime
 from maltastic.settings import load_settings
-from maltastic.tracking.app import tracking_routes
+from maltastic.tracking.app import TrackingApp
 from maltastic.tracking.events import EventBuffer
 from maltastic.tracking.service import Tracker
 from maltastic.tracking.storage import write_events
@@ -26,7 +27,7 @@ from maltastic.web.app import create_app as create_admin_app
 logger = logging.getLogger(__name__)
 
 
-def create_product_app(runtime: Runtime) -> Starlette:
+def create_product_app(runtime: Runtime) -> TrackingApp:
     buffer = EventBuffer(partial(write_events, runtime.engine))
     tracker = Tracker(runtime, buffer)
 
@@ -46,16 +47,11 @@ def create_product_app(runtime: Runtime) -> Starlette:
                 buffer.written,
             )
 
-    app = Starlette(
-        routes=[*tracking_routes(tracker), Mount("/", app=create_admin_app(runtime))],
-        lifespan=lifespan,
-    )
-    app.state.tracker = tracker
-    app.state.event_buffer = buffer
-    return app
+    admin = Starlette(routes=[Mount("/", app=create_admin_app(runtime))], lifespan=lifespan)
+    return TrackingApp(tracker, admin)
 
 
-def create_app_from_environment() -> Starlette:
+def create_app_from_environment() -> TrackingApp:
     """App factory for ASGI servers started on their own, e.g. several uvicorn workers.
 
     Reads the settings from the environment like `maltastic serve` does; the database

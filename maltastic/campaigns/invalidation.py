@@ -42,6 +42,10 @@ TRACKED_TABLES = frozenset(
     | {"target_group_accounts", "target_group_contacts"}
 )
 
+# Rows the relay inserts on first contact with a new domain; rebuilding the index for
+# each of them would rebuild it for almost every message.
+MEMBER_TABLES = frozenset({"accounts", "contacts"})
+
 TenantListener = Callable[[int], None]
 
 
@@ -84,8 +88,11 @@ def _collect_bulk(state: ORMExecuteState) -> None:
     if FEED_KEY not in session.info or not (state.is_insert or state.is_update or state.is_delete):
         return
     table = getattr(state.statement, "table", None)
-    if getattr(table, "name", None) not in TRACKED_TABLES:
+    table_name = getattr(table, "name", None)
+    if table_name not in TRACKED_TABLES:
         return
+    if state.is_insert and table_name in MEMBER_TABLES:
+        return  # a new account or contact matters only once a link row names it
     tenant_id = session_tenant_id(session)
     if tenant_id is None:
         logger.warning("bulk change to %s outside a tenant session: no index refresh", table)

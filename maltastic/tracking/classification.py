@@ -28,12 +28,14 @@ import time
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from maltastic.tracking.models import TrafficClass
 
 GMAIL_DELIVERY_WINDOW = dt.timedelta(minutes=2)
 BURST_WINDOW_SECONDS = 60.0
 BURST_DISTINCT_TOKENS = 5
+IDLE_SWEEP_EVERY = 10_000  # burst checks between sweeps of sources gone quiet
 
 PREFETCH_HEADERS = {
     "purpose": ("prefetch", "preview"),
@@ -92,10 +94,14 @@ class BurstDetector:
         self._salt = secrets.token_bytes(16)
         self._seen: dict[bytes, deque[tuple[float, str]]] = {}
         self._lock = threading.Lock()
+        self._calls = 0
 
     def is_burst(self, source: str, token: str) -> bool:
         key = hashlib.blake2b(source.encode(), key=self._salt, digest_size=16).digest()
         now = time.monotonic()
+        self._calls += 1
+        if self._calls % IDLE_SWEEP_EVERY == 0:
+            self.forget_idle()
         with self._lock:
             recent = self._seen.setdefault(key, deque())
             while recent and recent[0][0] < now - self.window:
@@ -120,7 +126,7 @@ def classify(
     prefetch = prefetch_reason(facts)
     if prefetch:
         return Classification(TrafficClass.PROXY, prefetch)
-    if not agent or MACHINE_AGENTS.search(agent):
+    if not agent or is_machine_agent(agent):
         return Classification(TrafficClass.MACHINE, "no_user_agent" if not agent else "agent")
     if agent == APPLE_PRIVACY_PROXY_AGENT:
         return Classification(TrafficClass.PROXY, "apple_privacy_proxy")
@@ -131,6 +137,12 @@ def classify(
     if bursts is not None and facts.client_ip and bursts.is_burst(facts.client_ip, facts.token):
         return Classification(TrafficClass.SUSPECT, "burst")
     return Classification(TrafficClass.HUMAN, "")
+
+
+@lru_cache(maxsize=8192)
+def is_machine_agent(agent: str) -> bool:
+    """Match the user agent against the machine list; few distinct agents, so cached."""
+    return MACHINE_AGENTS.search(agent) is not None
 
 
 def prefetch_reason(facts: RequestFacts) -> str:

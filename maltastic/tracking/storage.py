@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import asdict
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Engine, delete, insert, select
+from sqlalchemy import Connection, CursorResult, Engine, delete, select
 from sqlalchemy.orm import Session
 
 from maltastic.analytics.rollups import add_to_rollups
@@ -18,11 +17,68 @@ from maltastic.tracking.models import TrackingEvent
 logger = logging.getLogger(__name__)
 
 
+EVENT_COLUMNS = (
+    "tenant_id",
+    "occurred_at",
+    "kind",
+    "traffic_class",
+    "class_reason",
+    "campaign_id",
+    "employee_id",
+    "account_id",
+    "contact_id",
+    "token_issued_at",
+)
+
+
 def write_events(engine: Engine, events: list[PendingEvent]) -> None:
-    """Insert the events and add them to the rollups, in one transaction."""
+    """Insert the events and add them to the rollups, in one transaction.
+
+    The insert goes straight to the driver's executemany, because the ORM's per-value
+    processing cost several times more than the database itself at thousands of events
+    per second.
+    """
     with engine.begin() as connection:
-        connection.execute(insert(TrackingEvent), [asdict(event) for event in events])
+        insert_event_rows(connection, events)
         add_to_rollups(connection, events)
+
+
+def insert_event_rows(connection: Connection, events: list[PendingEvent]) -> None:
+    sqlite = connection.dialect.name == "sqlite"
+    placeholder = "?" if sqlite else "%s"
+    # Table and column names are constants; every value is a bound parameter.
+    statement = (
+        f"INSERT INTO {TrackingEvent.__tablename__} ({', '.join(EVENT_COLUMNS)}) "  # noqa: S608
+        f"VALUES ({', '.join([placeholder] * len(EVENT_COLUMNS))})"
+    )
+    as_time = sqlite_time if sqlite else same_time
+    rows = [
+        (
+            event.tenant_id,
+            as_time(event.occurred_at),
+            event.kind.value,
+            event.traffic_class.value,
+            event.class_reason,
+            event.campaign_id,
+            event.employee_id,
+            event.account_id,
+            event.contact_id,
+            as_time(event.token_issued_at),
+        )
+        for event in events
+    ]
+    connection.exec_driver_sql(statement, rows)
+
+
+def sqlite_time(moment: dt.datetime | None) -> str | None:
+    """Format a UTC datetime the way SQLAlchemy stores DateTime columns in SQLite."""
+    if moment is None:
+        return None
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def same_time(moment: dt.datetime | None) -> dt.datetime | None:
+    return moment
 
 
 def purge_expired_events(session: Session, now: dt.datetime) -> int:

@@ -118,3 +118,14 @@ def test_burst_sources_are_separate() -> None:
         classify(facts(ip="198.51.100.1", token=f"t{n}"), (), detector)
     other = classify(facts(ip="198.51.100.2", token="x"), (), detector)
     assert other.traffic_class is TrafficClass.HUMAN
+
+
+def test_idle_sources_are_forgotten(monkeypatch: pytest.MonkeyPatch) -> None:
+    detector = BurstDetector(window=60)
+    clock = [1000.0]
+    monkeypatch.setattr("maltastic.tracking.classification.time.monotonic", lambda: clock[0])
+    for number in range(50):
+        detector.is_burst(f"198.51.100.{number}", "t")
+    clock[0] += 61
+    detector.forget_idle()
+    assert detector._seen == {}
