@@ -1,7 +1,8 @@
-"""One process that serves the whole product."""
+"""One process that serves the whole product: web admin, tracking and the SMTP relay."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import signal
 from types import FrameType
@@ -9,23 +10,56 @@ from types import FrameType
 import uvicorn
 from sqlalchemy import select
 
+from maltastic.asgi import create_product_app
 from maltastic.cli.output import fail
 from maltastic.db.migrate import schema_is_current
 from maltastic.demo import content as demo
+from maltastic.relay.config import RelayConfig, RelayConfigError
+from maltastic.relay.server import RelayServer
 from maltastic.runtime import Runtime
+from maltastic.signatures.relay_source import RenderedSignatureSource
 from maltastic.users.models import User
-from maltastic.asgi import create_product_app
 
 logger = logging.getLogger(__name__)
 
 
 def run_server(runtime: Runtime) -> None:
-    """Serve until Ctrl-C or SIGTERM; uvicorn finishes open requests before it stops."""
+    """Serve until Ctrl-C or SIGTERM.
+
+    On a stop signal uvicorn finishes open HTTP requests and the tracking event buffer is
+    written; then the relay stops accepting connections.
+    """
     if not schema_is_current(runtime.engine):
         fail("the database schema is not up to date: run `maltastic db upgrade` first")
+    try:
+        relay_config = RelayConfig.from_settings(runtime.settings)
+    except RelayConfigError as error:
+        fail(str(error))
 
+    install_stop_handlers()
+    change_bus = runtime.connect_change_bus()
+    try:
+        asyncio.run(serve(runtime, relay_config))
+    finally:
+        if change_bus is not None:
+            change_bus.stop()
+    logger.info("maltastic stopped")
+
+
+async def serve(runtime: Runtime, relay_config: RelayConfig) -> None:
+    relay = RelayServer.for_runtime(runtime, relay_config, RenderedSignatureSource(runtime))
+    await relay.start()
+    http = uvicorn.Server(http_config(runtime))
+    print_welcome(runtime, relay_config)
+    try:
+        await http.serve()
+    finally:
+        await relay.stop()
+
+
+def http_config(runtime: Runtime) -> uvicorn.Config:
     settings = runtime.settings
-    config = uvicorn.Config(
+    return uvicorn.Config(
         create_product_app(runtime),
         host=settings.http_host,
         port=settings.http_port,
@@ -34,15 +68,6 @@ def run_server(runtime: Runtime) -> None:
         server_header=False,
         access_log=False,  # access lines carry client IP addresses, which are never kept
     )
-    print_welcome(runtime)
-    install_stop_handlers()
-    change_bus = runtime.connect_change_bus()
-    try:
-        uvicorn.Server(config).run()
-    finally:
-        if change_bus is not None:
-            change_bus.stop()
-    logger.info("maltastic stopped")
 
 
 def install_stop_handlers() -> None:
@@ -59,7 +84,7 @@ def install_stop_handlers() -> None:
     signal.signal(signal.SIGTERM, note_stop)
 
 
-def print_welcome(runtime: Runtime) -> None:
+def print_welcome(runtime: Runtime, relay_config: RelayConfig) -> None:
     settings = runtime.settings
     host = "127.0.0.1" if settings.http_host in ("0.0.0.0", "::") else settings.http_host  # noqa: S104
     base = f"http://{host}:{settings.http_port}"
@@ -68,6 +93,8 @@ def print_welcome(runtime: Runtime) -> None:
         "Maltastic läuft / is running",
         f"  Anmeldung / Login:  {base}/login",
         f"  Health:             {base}/health",
+        f"  SMTP-Relay:         {relay_config.listen_host}:{relay_config.listen_port} -> "
+        f"{relay_config.next_hop or relay_config.outbox_dir}",
     ]
     if settings.is_development and demo_user_exists(runtime):
         lines.append(f"  Demo-Login:         {demo.DEMO_LOGIN_EMAIL} / {demo.DEMO_LOGIN_PASSWORD}")

@@ -86,6 +86,22 @@ class Settings(BaseSettings):
         None, description="host:port the relay delivers to; empty means the local outbox"
     )
     outbox_dir: Path = Field(Path("var/outbox"), description="Folder of the demo outbox")
+    relay_allowed_networks: str = Field(
+        "127.0.0.0/8,::1/128",
+        description="Comma-separated CIDR networks whose SMTP clients may hand mail to the relay",
+    )
+    relay_tls_cert: Path | None = Field(None, description="PEM certificate for STARTTLS")
+    relay_tls_key: Path | None = Field(None, description="PEM private key for STARTTLS")
+    relay_require_tls: bool = Field(False, description="Reject mail before STARTTLS")
+    relay_auth_users: SecretStr | None = Field(
+        None, description="SMTP AUTH logins as user:password pairs, comma-separated"
+    )
+    relay_max_message_size: int = Field(
+        160 * 1024 * 1024, ge=1024, description="Largest accepted message in bytes"
+    )
+    relay_next_hop_tls: str = Field(
+        "opportunistic", description="STARTTLS to the next hop: required, opportunistic or off"
+    )
     redis_url: str | None = Field(None, description="redis://host:port/db, optional")
     log_level: LogLevel = Field(LogLevel.INFO, description="DEBUG, INFO, WARNING or ERROR")
     log_format: LogFormat = Field(LogFormat.TEXT, description="text or json")
@@ -114,6 +130,13 @@ class Settings(BaseSettings):
             return None
         HostPort.parse(value.strip())
         return value.strip()
+
+    @field_validator("relay_next_hop_tls")
+    @classmethod
+    def _check_next_hop_tls(cls, value: str) -> str:
+        if value not in ("required", "opportunistic", "off"):
+            raise ValueError(f"{value!r} is invalid: use required, opportunistic or off")
+        return value
 
     @field_validator("redis_url")
     @classmethod

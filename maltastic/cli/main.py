@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from maltastic.cli.output import fail
+from maltastic.cli.setup import setup_app
 from maltastic.db.migrate import upgrade_database
 from maltastic.demo.loader import load_demo
 from maltastic.logging_setup import configure_logging
@@ -32,6 +33,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(users_app, name="users")
 app.add_typer(tenants_app, name="tenants")
+app.add_typer(setup_app, name="setup")
 
 
 @contextmanager

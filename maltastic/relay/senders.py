@@ -1,0 +1,132 @@
+"""Database lookups of the relay: the sender's tenant and employee, targeting settings, ids.
+
+Every method blocks on the database, so the relay calls them from its worker threads,
+never on the event loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from maltastic.db.tenancy import open_tenant_session
+from maltastic.directory.models import Employee
+from maltastic.targeting import AudienceDecision, AudienceKind, TargetingPolicy, normalise_address
+from maltastic.targeting.models import (
+    Account,
+    Contact,
+    TargetGroup,
+    TargetLevel,
+    target_group_contacts,
+)
+from maltastic.tenants.models import DomainKind, TenantDomain
+from maltastic.tenants.service import tenant_for_sender_domain
+
+
+@dataclass(frozen=True, slots=True)
+class KnownSender:
+    """A MAIL FROM address that belongs to a tenant.
+
+    `employee` is None when only the domain is one of the tenant's own domains. The
+    Employee is detached from its session, with its department loaded.
+    """
+
+    address: str
+    tenant_id: int
+    employee: Employee | None
+
+
+@dataclass(frozen=True, slots=True)
+class AudienceIds:
+    """Database ids of the account and contact an audience decision names, when stored."""
+
+    account_id: int | None = None
+    contact_id: int | None = None
+
+
+class SenderDirectory(Protocol):
+    """Tenant lookups for the relay; every method blocks."""
+
+    def find_sender(self, address: str) -> KnownSender | None: ...
+
+    def targeting_policy(self, tenant_id: int) -> TargetingPolicy: ...
+
+    def audience_ids(self, tenant_id: int, decision: AudienceDecision) -> AudienceIds: ...
+
+
+class DatabaseSenderDirectory:
+    """SenderDirectory on the product database."""
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        policies: Callable[[int], TargetingPolicy] | None = None,
+    ) -> None:
+        """`policies` returns a tenant's policy from memory; without it, each message
+        reads the tenant's domains and contacts from the database."""
+        self._session_factory = session_factory
+        self._policies = policies
+
+    def find_sender(self, address: str) -> KnownSender | None:
+        """Find the tenant of a sender by its domain (an own domain) or its employee record."""
+        normalised = normalise_address(address)
+        if normalised is None:
+            return None
+        domain = normalised.rpartition("@")[2]
+        with self._session_factory() as session:
+            tenant = tenant_for_sender_domain(session, domain)
+            query = (
+                select(Employee)
+                .where(func.lower(Employee.email) == normalised)
+                .options(selectinload(Employee.department))
+            )
+            if tenant is not None:
+                query = query.where(Employee.tenant_id == tenant.id)
+            employee = session.scalars(query.order_by(Employee.id).limit(1)).first()
+            if employee is not None:
+                return KnownSender(normalised, employee.tenant_id, employee)
+            if tenant is not None:
+                return KnownSender(normalised, tenant.id, None)
+        return None
+
+    def targeting_policy(self, tenant_id: int) -> TargetingPolicy:
+        if self._policies is not None:
+            return self._policies(tenant_id)
+        with open_tenant_session(self._session_factory, tenant_id) as session:
+            rows = session.execute(select(TenantDomain.domain, TenantDomain.kind)).all()
+        domains: dict[DomainKind, set[str]] = {kind: set() for kind in DomainKind}
+        for domain, kind in rows:
+            domains[kind].add(domain)
+        return TargetingPolicy(
+            own_domains=frozenset(domains[DomainKind.OWN]),
+            internal_domains=frozenset(domains[DomainKind.INTERNAL]),
+            extra_freemail_domains=frozenset(domains[DomainKind.FREEMAIL]),
+            known_contacts=lambda address: self._is_target_contact(tenant_id, address),
+        )
+
+    def audience_ids(self, tenant_id: int, decision: AudienceDecision) -> AudienceIds:
+        if decision.value is None or decision.kind is AudienceKind.NONE:
+            return AudienceIds()
+        with open_tenant_session(self._session_factory, tenant_id) as session:
+            if decision.kind is AudienceKind.CONTACT:
+                row = session.execute(
+                    select(Contact.id, Contact.account_id).where(Contact.email == decision.value)
+                ).first()
+                return AudienceIds(contact_id=row[0], account_id=row[1]) if row else AudienceIds()
+            account_id = session.scalar(select(Account.id).where(Account.domain == decision.value))
+            return AudienceIds(account_id=account_id)
+
+    def _is_target_contact(self, tenant_id: int, address: str) -> bool:
+        query = (
+            select(Contact.id)
+            .join(target_group_contacts, target_group_contacts.c.contact_id == Contact.id)
+            .join(TargetGroup, TargetGroup.id == target_group_contacts.c.target_group_id)
+            .where(Contact.email == address, TargetGroup.level == TargetLevel.CONTACT)
+            .limit(1)
+        )
+        with open_tenant_session(self._session_factory, tenant_id) as session:
+            return session.scalar(query) is not None
