@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 from pathlib import Path
 from urllib.parse import quote
 
@@ -14,13 +15,27 @@ from starlette.staticfiles import StaticFiles
 
 from maltastic.i18n.catalog import gettext as _
 from maltastic.runtime import Runtime
+from maltastic.web.access import ForbiddenError, NotFoundError
 from maltastic.web.csrf import CsrfError
 from maltastic.web.identity import LoginRequiredError
 from maltastic.web.middleware import LocaleMiddleware, SecurityHeadersMiddleware
-from maltastic.web.routes import auth, health, overview
+from maltastic.web.routes import (
+    analytics,
+    auth,
+    banners,
+    campaigns,
+    departments,
+    domains,
+    employees,
+    health,
+    overview,
+    target_groups,
+    tenant_settings,
+)
 from maltastic.web.templating import render
 from maltastic.web.throttle import LoginThrottle
 
+logger = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 SESSION_COOKIE = "maltastic_session"
 SESSION_MAX_AGE = 12 * 3600
@@ -46,6 +61,17 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(health.router)
     app.include_router(auth.router)
     app.include_router(overview.router)
+    for module in (
+        analytics,
+        departments,
+        employees,
+        banners,
+        campaigns,
+        target_groups,
+        domains,
+        tenant_settings,
+    ):
+        app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     register_error_handlers(app)
     return app
@@ -65,3 +91,22 @@ def register_error_handlers(app: FastAPI) -> None:
     async def reject_forged_form(request: Request, _error: CsrfError) -> Response:
         message = _("The form expired or did not come from this site. Please try again.")
         return render(request, "error.html", {"message": message}, status=403)
+
+    @app.exception_handler(ForbiddenError)
+    async def reject_forbidden(request: Request, _error: ForbiddenError) -> Response:
+        user = getattr(request.state, "user", None)
+        logger.warning(
+            "role check failed: user id=%s %s %s",
+            user.user_id if user else None,
+            request.method,
+            request.url.path,
+        )
+        message = _(
+            "Your role does not allow this page or action. Ask an owner of your organisation."
+        )
+        return render(request, "error.html", {"message": message}, status=403)
+
+    @app.exception_handler(NotFoundError)
+    async def show_not_found(request: Request, _error: NotFoundError) -> Response:
+        message = _("This page or object does not exist, or it belongs to another organisation.")
+        return render(request, "error.html", {"message": message}, status=404)

@@ -1,0 +1,55 @@
+"""Every admin page renders in German by default and switches to English."""
+
+import httpx
+
+PAGES = {
+    "/departments": "Abteilungen",
+    "/employees": "Mitarbeiter",
+    "/employees/new": "Neuer Mitarbeiter",
+    "/employees/import": "Mitarbeiter importieren",
+    "/banners": "Banner hochladen",
+    "/campaigns": "Kampagnen",
+    "/campaigns/new": "Neue Kampagne",
+    "/target-groups": "Zielgruppen",
+    "/domains": "Interne Domains",
+    "/settings": "Einstellungen",
+}
+NAVIGATION = ("Übersicht", "Kampagnen", "Banner", "Zielgruppen", "Mitarbeiter", "Abteilungen")
+
+
+def test_pages_render_in_german(owner: httpx.Client) -> None:
+    for page, heading in PAGES.items():
+        response = owner.get(page)
+        assert response.status_code == 200, page
+        assert '<html lang="de">' in response.text, page
+        assert heading in response.text, page
+        for label in NAVIGATION:
+            assert f">{label}</a>" in response.text, (page, label)
+
+
+def test_pages_switch_to_english(owner: httpx.Client) -> None:
+    owner.get("/?lang=en")
+    assert "Target groups" in owner.get("/target-groups").text
+    assert "Internal domains" in owner.get("/domains").text
+    assert "Import employees" in owner.get("/employees/import").text
+
+
+def test_current_page_is_marked_in_navigation(owner: httpx.Client) -> None:
+    page = owner.get("/campaigns/new")
+    assert '<a href="/campaigns" aria-current="page">Kampagnen</a>' in page.text
+
+
+def test_htmx_is_served_from_own_origin(owner: httpx.Client) -> None:
+    page = owner.get("/campaigns")
+    assert '<script src="/static/vendor/htmx.min.js" defer></script>' in page.text
+    assert "<script>" not in page.text
+    script = owner.get("/static/vendor/htmx.min.js")
+    assert script.status_code == 200
+    assert "htmx" in script.text
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+
+
+def test_unknown_object_gives_german_404(owner: httpx.Client) -> None:
+    response = owner.get("/campaigns/999999")
+    assert response.status_code == 404
+    assert "Diese Seite oder dieses Objekt gibt es nicht" in response.text
