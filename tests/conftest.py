@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 from hypothesis import settings as hypothesis_settings
+from playwright.sync_api import Browser
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -123,3 +124,33 @@ def sqlite_runtime(sqlite_url: str) -> Iterator[Runtime]:
 hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
 if RUNNING_IN_CI:
     hypothesis_settings.load_profile("ci")
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGUMENTS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# A desktop browser's user agent: headless Chromium's own contains "HeadlessChrome",
+# which the tracking service rightly classifies as a machine.
+BROWSER_USER_AGENT = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Safari/537.36"
+)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Browser]:
+    """Debian's Chromium driven by Playwright; never a browser downloaded at test time."""
+    if not os.path.exists(CHROMIUM):
+        skip_or_fail(f"{CHROMIUM} not found: install it with `apt-get install chromium`")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGUMENTS)
+        yield browser
+        browser.close()
