@@ -104,7 +104,7 @@ def redis_url() -> str:
 
 @pytest.fixture
 def runtime(engine: Engine, database_url: str) -> Iterator[Runtime]:
-    settings = Settings(database_url=database_url, secret_key=TEST_SECRET_KEY)  # type: ignore[arg-type]
+    settings = Settings(database_url=database_url, secret_key=TEST_SECRET_KEY)
     runtime = Runtime.from_settings(settings)
     yield runtime
     runtime.close()
@@ -113,7 +113,7 @@ def runtime(engine: Engine, database_url: str) -> Iterator[Runtime]:
 @pytest.fixture
 def sqlite_runtime(sqlite_url: str) -> Iterator[Runtime]:
     """A migrated SQLite runtime, for tests that need no second database."""
-    settings = Settings(database_url=sqlite_url, secret_key=TEST_SECRET_KEY)  # type: ignore[arg-type]
+    settings = Settings(database_url=sqlite_url, secret_key=TEST_SECRET_KEY)
     runtime = Runtime.from_settings(settings)
     upgrade_database(runtime.engine)
     yield runtime
