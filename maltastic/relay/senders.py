@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from maltastic.db.tenancy import open_tenant_session
 from maltastic.directory.models import Employee
+from maltastic.signatures.service import ensure_account
 from maltastic.targeting import AudienceDecision, AudienceKind, TargetingPolicy, normalise_address
 from maltastic.targeting.models import (
-    Account,
     Contact,
     TargetGroup,
     TargetLevel,
@@ -117,7 +117,10 @@ class DatabaseSenderDirectory:
                     select(Contact.id, Contact.account_id).where(Contact.email == decision.value)
                 ).first()
                 return AudienceIds(contact_id=row[0], account_id=row[1]) if row else AudienceIds()
-            account_id = session.scalar(select(Account.id).where(Account.domain == decision.value))
+            # The renderer would create the account anyway; creating it here lets the relay
+            # log name the account of a company written to for the first time.
+            account_id = ensure_account(session, decision.value).id
+            session.commit()
             return AudienceIds(account_id=account_id)
 
     def _is_target_contact(self, tenant_id: int, address: str) -> bool:

@@ -1,129 +1,30 @@
-"""A throwaway Postfix instance with the Maltastic relay as its relayhost (smarthost setup).
-
-The instance has its own configuration and queue folder, listens on a loopback port and
-is stopped after the test. It needs Postfix installed and root, because Postfix starts
-its daemons as root and drops to the `postfix` user.
-"""
+"""A customer's Postfix relays outgoing mail through the Maltastic relay (smarthost setup)."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import smtplib
-import subprocess
-import tempfile
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
-
-from tests.conftest import skip_or_fail
+from tests.postfix_instance import PostfixInstance, postfix_instance
 from tests.relay.conftest import RelayFactory, RunningNextHop
-from tests.relay.support import unused_port
-
-POSTFIX = Path("/usr/sbin/postfix")
-INSTALL_HINT = "install it with: DEBIAN_FRONTEND=noninteractive apt-get install -y postfix"
-
-# chroot is off ("n" in the fifth column), so the instance needs no files under its queue.
-MASTER_CF = """\
-127.0.0.1:{port} inet n - n - - smtpd
-pickup    unix  n - n 60  1 pickup
-cleanup   unix  n - n -   0 cleanup
-qmgr      unix  n - n 300 1 qmgr
-rewrite   unix  - - n -   - trivial-rewrite
-bounce    unix  - - n -   0 bounce
-defer     unix  - - n -   0 bounce
-trace     unix  - - n -   0 bounce
-verify    unix  - - n -   1 verify
-flush     unix  n - n 1000? 0 flush
-proxymap  unix  - - n -   - proxymap
-smtp      unix  - - n -   - smtp
-relay     unix  - - n -   - smtp
-showq     unix  n - n -   - showq
-error     unix  - - n -   - error
-retry     unix  - - n -   - error
-discard   unix  - - n -   - discard
-anvil     unix  - - n -   1 anvil
-scache    unix  - - n -   1 scache
-postlog   unix-dgram n - n - 1 postlogd
-"""
-
-MAIN_CF = """\
-compatibility_level = 3.6
-queue_directory = {root}/queue
-data_directory = {root}/data
-maillog_file = {root}/maillog
-maillog_file_prefixes = {root}
-myhostname = postfix-upstream.test
-mydestination =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-smtpd_relay_restrictions = permit_mynetworks, reject
-relayhost = [127.0.0.1]:{relay_port}
-smtp_dns_support_level = disabled
-smtp_tls_security_level = none
-alias_maps =
-alias_database =
-local_recipient_maps =
-"""
-
-
-def postfix(config: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(POSTFIX), "-c", str(config), *arguments],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
-@pytest.fixture
-def postfix_root() -> Iterator[Path]:
-    if not POSTFIX.exists():
-        skip_or_fail(f"Postfix is not installed at {POSTFIX}: {INSTALL_HINT}")
-    if os.geteuid() != 0:
-        skip_or_fail("starting a Postfix instance needs root")
-    # The postfix user must reach the queue, so the folder is not under pytest's
-    # private (mode 0700) temporary folder.
-    root = Path(tempfile.mkdtemp(prefix="maltastic-postfix-"))
-    root.chmod(0o755)
-    (root / "queue").mkdir()
-    (root / "data").mkdir()
-    shutil.chown(root / "data", user="postfix")
-    yield root
-    shutil.rmtree(root, ignore_errors=True)
 
 
 def test_postfix_relays_through_maltastic(
-    postfix_root: Path, start_relay: RelayFactory, next_hop: RunningNextHop
+    start_relay: RelayFactory, next_hop: RunningNextHop
 ) -> None:
     relay = start_relay(next_hop.port)
-    config = postfix_root / "config"
-    config.mkdir()
-    postfix_port = unused_port()
-    (config / "main.cf").write_text(MAIN_CF.format(root=postfix_root, relay_port=relay.port))
-    (config / "master.cf").write_text(MASTER_CF.format(port=postfix_port))
-
-    started = postfix(config, "start")
-    assert started.returncode == 0, read_maillog(postfix_root) + started.stderr
-    try:
-        original = (
-            b"From: Anna Schmidt <anna.schmidt@beispiel.de>\r\n"
-            b"To: max.mustermann@kunde-a.de\r\n"
-            b"Subject: Angebot via Postfix\r\n"
-            b"Content-Type: text/plain; charset=utf-8\r\n"
-            b"\r\n"
-            b"Hallo Max,\r\nanbei das Angebot.\r\n"
-        )
-        wait_for_port(postfix_port)
-        with smtplib.SMTP("127.0.0.1", postfix_port, timeout=30) as client:
+    original = (
+        b"From: Anna Schmidt <anna.schmidt@beispiel.de>\r\n"
+        b"To: max.mustermann@kunde-a.de\r\n"
+        b"Subject: Angebot via Postfix\r\n"
+        b"Content-Type: text/plain; charset=utf-8\r\n"
+        b"\r\n"
+        b"Hallo Max,\r\nanbei das Angebot.\r\n"
+    )
+    with postfix_instance(relay.port) as postfix:
+        with smtplib.SMTP("127.0.0.1", postfix.port, timeout=30) as client:
             client.sendmail("anna.schmidt@beispiel.de", ["max.mustermann@kunde-a.de"], original)
-        wait_for_messages(next_hop, postfix_root)
-    finally:
-        postfix(config, "stop")
+        wait_for_messages(next_hop, postfix)
 
     received = next_hop.handler.messages[0]
     assert received.mail_from == "anna.schmidt@beispiel.de"
@@ -133,26 +34,10 @@ def test_postfix_relays_through_maltastic(
     assert b"https://t.maltastic.example/c/T1" in received.data
 
 
-def wait_for_port(port: int) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            with smtplib.SMTP("127.0.0.1", port, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError(f"Postfix did not listen on 127.0.0.1:{port}")
-
-
-def wait_for_messages(next_hop: RunningNextHop, root: Path) -> None:
+def wait_for_messages(next_hop: RunningNextHop, postfix: PostfixInstance) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not next_hop.handler.messages:
         time.sleep(0.2)
     if not next_hop.handler.messages:
-        log = read_maillog(root)
+        log = postfix.maillog()
         raise AssertionError(f"the message did not arrive through Postfix; maillog:\n{log}")
-
-
-def read_maillog(root: Path) -> str:
-    path = root / "maillog"
-    return path.read_text(errors="replace") if path.exists() else "(no maillog written)"
