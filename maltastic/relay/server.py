@@ -23,15 +23,27 @@ logger = logging.getLogger(__name__)
 
 
 class RelaySMTP(SMTP):
-    """aiosmtpd's SMTP protocol, telling the handler when a connection ends."""
+    """aiosmtpd's SMTP protocol, telling the handler and the server when a connection ends."""
 
-    def __init__(self, handler: RelayHandler, **options: Any) -> None:
+    def __init__(
+        self, handler: RelayHandler, open_connections: set[RelaySMTP], **options: Any
+    ) -> None:
         super().__init__(handler, **options)
         self._relay_handler = handler
+        self._open_connections = open_connections
+        open_connections.add(self)
 
     def connection_lost(self, error: Exception | None) -> None:
         super().connection_lost(error)
+        self._open_connections.discard(self)
         self._relay_handler.release(self)
+
+    def close_for_shutdown(self) -> None:
+        """Tell a client still connected after the grace period to retry later."""
+        transport = self.transport
+        if isinstance(transport, asyncio.WriteTransport) and not transport.is_closing():
+            transport.write(b"421 4.3.2 Service shutting down, try again later\r\n")
+            transport.close()
 
 
 def build_tls_context(config: RelayConfig) -> ssl.SSLContext | None:
@@ -71,6 +83,7 @@ class RelayServer:
         self._tls_context = build_tls_context(config)
         self._authenticator = PasswordAuthenticator(config.auth_users)
         self._server: asyncio.Server | None = None
+        self._open_connections: set[RelaySMTP] = set()
 
     @classmethod
     def for_runtime(
@@ -109,9 +122,15 @@ class RelayServer:
             self.config.next_hop or f"the outbox {self.config.outbox_dir}",
         )
 
-    async def stop(self) -> None:
+    async def stop(self, grace_seconds: float = 30.0) -> None:
+        """Stop accepting, let open sessions finish for up to `grace_seconds`, then close.
+
+        A session cut off after the grace period gets 421, so its client retries; a
+        message is acknowledged with 250 only after it was delivered or stored.
+        """
         if self._server is not None:
             self._server.close()
+            await self._drain_connections(grace_seconds)
             await self._server.wait_closed()
             self._server = None
         await self.handler.close()
@@ -126,10 +145,24 @@ class RelayServer:
         finally:
             await self.stop()
 
+    async def _drain_connections(self, grace_seconds: float) -> None:
+        deadline = asyncio.get_running_loop().time() + grace_seconds
+        while self._open_connections and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.05)
+        if self._open_connections:
+            logger.warning(
+                "closing %d SMTP sessions still open after %.0f s",
+                len(self._open_connections),
+                grace_seconds,
+            )
+        for connection in list(self._open_connections):
+            connection.close_for_shutdown()
+
     def _new_protocol(self) -> RelaySMTP:
         config = self.config
         return RelaySMTP(
             self.handler,
+            self._open_connections,
             hostname=config.server_name,
             data_size_limit=config.max_message_size,
             enable_SMTPUTF8=True,

@@ -8,6 +8,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,7 +81,8 @@ class Product:
     def wait_until_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            assert self.process is not None and self.process.poll() is None, self.log()
+            assert self.process is not None
+            assert self.process.poll() is None, self.log()
             try:
                 if httpx.get(f"{self.base_url}/health", timeout=2).status_code == 200:
                     return
@@ -107,11 +110,13 @@ class Product:
             entries.append(entry)
         return entries
 
-    def admin_client(self) -> httpx.Client:
-        client = httpx.Client(base_url=self.base_url, timeout=30)
-        response = log_in(client, "demo@beispiel.de", "maltastic-demo")
-        assert response.status_code == 303, response.text
-        return client
+    @contextmanager
+    def admin_client(self) -> Iterator[httpx.Client]:
+        """An HTTP client logged in as the demo tenant's owner."""
+        with httpx.Client(base_url=self.base_url, timeout=30) as client:
+            response = log_in(client, "demo@beispiel.de", "maltastic-demo")
+            assert response.status_code == 303, response.text
+            yield client
 
 
 def swaks(product: Product, message: Path, mail_from: str, recipients: list[str]) -> str:

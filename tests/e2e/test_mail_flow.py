@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import email
 import sqlite3
+import time
 from collections.abc import Iterator
 from email import policy
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, Route
 
+from tests.conftest import BROWSER_USER_AGENT
 from tests.e2e.product import Product, require_swaks, swaks
 from tests.shared_files import shared_path
 
@@ -139,3 +143,85 @@ def test_inserted_cases_have_expected_audience(
     message = email.message_from_bytes(delivered[name][1], policy=policy.default)
     message_id = " ".join(str(message["Message-ID"]).split())
     assert relay_log(product)[message_id] == CASES[name]
+
+
+def html_of(raw: bytes) -> str:
+    message = email.message_from_bytes(raw, policy=policy.default)
+    html = [p for p in body_parts(message) if p.get_content_subtype() == "html"]  # type: ignore[arg-type]
+    assert len(html) == 1
+    content: str = html[0].get_content()
+    return content
+
+
+def wait_for_report(product: Product, expected: dict[str, int], timeout: float = 15) -> dict:  # type: ignore[type-arg]
+    """Poll the analytics API until the totals match; events are written about once a second."""
+    deadline = time.monotonic() + timeout
+    with product.admin_client() as client:
+        while True:
+            report = client.get("/api/analytics").json()
+            totals = {key: report["totals"][key] for key in expected}
+            if totals == expected or time.monotonic() > deadline:
+                return report  # type: ignore[no-any-return]
+            time.sleep(0.3)
+
+
+def test_opened_and_clicked_banner_reaches_analytics(
+    product: Product, delivered: dict[str, tuple[bytes, bytes]], chromium: Browser
+) -> None:
+    html = html_of(delivered["01-outlook-desktop-reply-de.eml"][1])
+    context = chromium.new_context(user_agent=BROWSER_USER_AGENT)
+    landing_pages: list[str] = []
+
+    def campaign_site(route: Route) -> None:
+        landing_pages.append(route.request.url)
+        route.fulfill(status=200, content_type="text/html", body="<h1>Messe</h1>")
+
+    context.route("https://www.beispiel.de/**", campaign_site)
+    page = context.new_page()
+    page.set_content(html, wait_until="load")
+    banner = page.locator(f'img[src^="{product.base_url}/b/"]')
+    assert banner.evaluate("image => image.complete && image.naturalWidth") == 600
+
+    with context.expect_page() as opened:
+        page.locator(f'a[href^="{product.base_url}/c/"]').click()
+    opened.value.wait_for_url("https://www.beispiel.de/**")
+    context.close()
+
+    assert landing_pages == ["https://www.beispiel.de/messe"]
+    report = wait_for_report(product, {"impressions": 1, "clicks": 1})
+    assert report["totals"]["impressions"] == 1
+    assert report["totals"]["clicks"] == 1
+    assert [row["name"] for row in report["campaigns"]] == ["Messe-Kontakte: Standbesuch"]
+    assert [(row["name"], row["clicks"]) for row in report["accounts"]] == [("kunde-a.de", 1)]
+    with product.admin_client() as client:
+        everything = client.get("/api/analytics", params={"include_machines": "1"}).json()
+        page_html = client.get("/analytics").text
+    assert everything["totals"]["impressions"] == 1
+    assert '<span class="value" data-testid="impressions">1</span>' in page_html
+
+
+def corpus_sample() -> list[Path]:
+    """Every seventh corpus message, so the sample covers each source and stays fast."""
+    folder = shared_path("corpus")
+    messages = sorted(
+        path
+        for path in folder.rglob("*")
+        if path.is_file()
+        and path.name not in ("LICENSE", "README.md", ".gitattributes")
+        and path.suffix != ".mbox"
+    )
+    return messages[::7]
+
+
+def test_corpus_sample_arrives_without_loss(product: Product) -> None:
+    for path in corpus_sample():
+        before = set(product.outbox.glob("*.eml"))
+        transcript = swaks(product, path, "anna.schmidt@beispiel.de", ["info@kunde-z.de"])
+        assert "<-  250 2.0.0" in transcript, f"{path.name}:\n{transcript[-800:]}"
+        (outbox_file,) = set(product.outbox.glob("*.eml")) - before
+        received = outbox_file.read_bytes()
+        assert received.startswith(b"X-Maltastic-Processed: ") or normalised(received) == (
+            normalised(path.read_bytes())
+        ), path.name
+        parsed = email.message_from_bytes(received, policy=policy.default)
+        assert parsed.get("From") is not None or b"From:" not in path.read_bytes()[:4000], path
