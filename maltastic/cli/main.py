@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from maltastic.cli.outbox import outbox_app
 from maltastic.cli.output import fail
 from maltastic.cli.setup import setup_app
 from maltastic.db.migrate import upgrade_database
@@ -34,6 +35,7 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(users_app, name="users")
 app.add_typer(tenants_app, name="tenants")
 app.add_typer(setup_app, name="setup")
+app.add_typer(outbox_app, name="outbox")
 
 
 @contextmanager

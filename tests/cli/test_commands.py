@@ -103,3 +103,33 @@ def test_invalid_setting_stops_with_message(sqlite_url: str, tmp_path: Path) -> 
     assert result.returncode == 2
     assert "MALTASTIC_HTTP_PORT" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_outbox_show_prints_links(sqlite_url: str, tmp_path: Path) -> None:
+    outbox = tmp_path / "outbox"
+    outbox.mkdir()
+    (outbox / "q1.json").write_text(
+        '{"mail_from": "anna.schmidt@beispiel.de", "recipients": ["max@kunde-a.de"], '
+        '"action": "inserted", "reason": ""}'
+    )
+    (outbox / "q1.eml").write_bytes(
+        b"Subject: Angebot\r\nContent-Type: text/html; charset=utf-8\r\n"
+        b"Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+        b'<a href=3D"http://127.0.0.1:8000/c/AQEBAQMB"><img src=3D"http://127.0.0.1:8000/b/A=\r\n'
+        b'QEBAQMB"></a>\r\n'
+    )
+    result = run_cli(
+        "outbox", "show", database_url=sqlite_url, cwd=tmp_path, outbox_dir=str(outbox)
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Action:     inserted" in result.stdout
+    assert "Click:      http://127.0.0.1:8000/c/AQEBAQMB" in result.stdout
+    assert "Banner:     http://127.0.0.1:8000/b/AQEBAQMB" in result.stdout
+
+
+def test_outbox_show_on_empty_outbox(sqlite_url: str, tmp_path: Path) -> None:
+    result = run_cli(
+        "outbox", "show", database_url=sqlite_url, cwd=tmp_path, outbox_dir=str(tmp_path)
+    )
+    assert result.returncode == 2
+    assert "is empty: send a message through the relay first" in result.stderr
