@@ -7,6 +7,7 @@ the wrapped Starlette app starts and flushes the tracking event buffer.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,6 +21,7 @@ from maltastic.runtime import Runtime
 from maltastic.settings import load_settings
 from maltastic.tracking.app import TrackingApp
 from maltastic.tracking.events import EventBuffer
+from maltastic.tracking.maintenance import run_periodically
 from maltastic.tracking.service import Tracker
 from maltastic.tracking.storage import write_events
 from maltastic.web.app import create_app as create_admin_app
@@ -35,10 +37,12 @@ def create_product_app(runtime: Runtime) -> TrackingApp:
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         tracker.load_keyring()
         buffer.start()
+        maintenance = asyncio.create_task(run_periodically(runtime), name="tracking-maintenance")
         logger.info("tracking started")
         try:
             yield
         finally:
+            maintenance.cancel()
             await buffer.close()
             logger.warning(
                 "tracking stopped: %d banner images and %d redirects served, %d events written",
