@@ -125,24 +125,32 @@ class CampaignIndex:
     def _resolve_recipient(self, audience: Audience, now: dt.datetime) -> ResolvedCampaign | None:
         if audience.kind is AudienceKind.NONE:
             return None
-        candidates: list[tuple[IndexedCampaign, ResolutionReason]] = []
+        best: tuple[IndexedCampaign, ResolutionReason] | None = None
         if audience.contact_id is not None:
-            for group_id in self.contact_groups.groups_of(audience.contact_id):
-                candidates.extend(
-                    (campaign, ResolutionReason.CONTACT_GROUP)
-                    for campaign in self.group_campaigns.get(group_id, ())
-                )
+            groups = self.contact_groups.groups_of(audience.contact_id)
+            best = self._best_active(groups, ResolutionReason.CONTACT_GROUP, now, best)
         if audience.account_id is not None:
-            for group_id in self.account_groups.groups_of(audience.account_id):
-                candidates.extend(
-                    (campaign, ResolutionReason.ACCOUNT_GROUP)
-                    for campaign in self.group_campaigns.get(group_id, ())
-                )
-        candidates.sort(key=lambda candidate: candidate[0].sort_key)
-        for campaign, reason in candidates:
-            if campaign.is_active(now):
-                return resolved(campaign, reason)
-        return None
+            groups = self.account_groups.groups_of(audience.account_id)
+            best = self._best_active(groups, ResolutionReason.ACCOUNT_GROUP, now, best)
+        return resolved(*best) if best is not None else None
+
+    def _best_active(
+        self,
+        group_ids: Sequence[int],
+        reason: ResolutionReason,
+        now: dt.datetime,
+        best: tuple[IndexedCampaign, ResolutionReason] | None,
+    ) -> tuple[IndexedCampaign, ResolutionReason] | None:
+        """Return the better of `best` and the first active campaign of each group.
+
+        Each group's campaigns are sorted by priority, so the first active one is that
+        group's best.
+        """
+        for group_id in group_ids:
+            campaign = first_active(self.group_campaigns.get(group_id, ()), now)
+            if campaign is not None and (best is None or campaign.sort_key < best[0].sort_key):
+                best = (campaign, reason)
+        return best
 
 
 def first_active(campaigns: Iterable[IndexedCampaign], now: dt.datetime) -> IndexedCampaign | None:

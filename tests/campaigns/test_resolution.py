@@ -36,11 +36,18 @@ def build_index(
         tenant_id=1,
         contact_groups=MembershipTable([(5, CONTACT_GROUP), (6, CONTACT_GROUP)]),
         account_groups=MembershipTable([(7, ACCOUNT_GROUP)]),
-        group_campaigns=groups or {},
-        department_campaigns=departments or {},
+        group_campaigns=by_priority(groups or {}),
+        department_campaigns=by_priority(departments or {}),
         employee_departments={ANNA: SALES, LENA: SUPPORT, NEW_HIRE: None},
         default_campaign=default,
     )
+
+
+def by_priority(
+    campaigns: dict[int, tuple[IndexedCampaign, ...]],
+) -> dict[int, tuple[IndexedCampaign, ...]]:
+    """Sort each group's campaigns as the index loader does."""
+    return {key: tuple(sorted(value, key=lambda c: c.sort_key)) for key, value in campaigns.items()}
 
 
 def test_contact_group_beats_department() -> None:
