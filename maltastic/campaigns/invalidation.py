@@ -75,7 +75,8 @@ def _changed(session: Session) -> set[int]:
 def _collect_flushed(session: Session, _context: Any) -> None:
     if FEED_KEY not in session.info:
         return
-    for row in (*session.new, *session.dirty, *session.deleted):
+    dirty = [row for row in session.dirty if session.is_modified(row)]
+    for row in (*session.new, *dirty, *session.deleted):
         if isinstance(row, Tenant) and row.id is not None:
             _changed(session).add(row.id)
         elif isinstance(row, TRACKED_MODELS) and row.tenant_id is not None:

@@ -55,9 +55,10 @@ class RenderedSignatureSource:
                 return None
             if tenant_id not in self.keyring.tenant_ids():
                 self.reload_keyring()  # a tenant created after this process started
-            rendered = self.service.render(
-                session, session.merge(employee), audience.decision, template=template
-            )
+            sender = session.get(Employee, employee.id)
+            if sender is None:
+                return None  # deleted since the relay looked it up
+            rendered = self.service.render(session, sender, audience.decision, template=template)
             session.commit()  # accounts created on first contact with a domain
         return Signature(html=rendered.html, text=rendered.text)
 

@@ -126,3 +126,15 @@ def test_reason_is_reported(runtime: Runtime, demo: dict[str, int]) -> None:
     )
     assert result is not None
     assert result.reason is ResolutionReason.ACCOUNT_GROUP
+
+
+def test_unchanged_rows_do_not_rebuild(runtime: Runtime, demo: dict[str, int]) -> None:
+    before = runtime.indexes.get(demo["tenant"])
+    with open_tenant_session(runtime.session_factory, demo["tenant"]) as session:
+        employee = session.get(Employee, demo["anna.schmidt@beispiel.de"])
+        assert employee is not None
+        employee.title = employee.title  # marks the row dirty without changing it
+        session.merge(employee)
+        session.commit()
+    runtime.indexes.wait_for_rebuilds()
+    assert runtime.indexes.get(demo["tenant"]) is before
