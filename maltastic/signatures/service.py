@@ -144,6 +144,9 @@ def ensure_account(session: Session, domain: str) -> Account:
     constraint, so concurrent first sends to a new domain create one row and every caller
     gets it, on SQLite and PostgreSQL.
     """
+    existing = session.scalar(select(Account).where(Account.domain == domain))
+    if existing is not None:
+        return existing  # the common case, and no write transaction for it
     tenant_id = _tenant_id(session)
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
