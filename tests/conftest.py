@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import settings as hypothesis_settings
@@ -111,9 +112,11 @@ def runtime(engine: Engine, database_url: str) -> Iterator[Runtime]:
 
 
 @pytest.fixture
-def sqlite_runtime(sqlite_url: str) -> Iterator[Runtime]:
+def sqlite_runtime(sqlite_url: str, tmp_path: Path) -> Iterator[Runtime]:
     """A migrated SQLite runtime, for tests that need no second database."""
-    settings = Settings(database_url=sqlite_url, secret_key=TEST_SECRET_KEY)
+    settings = Settings(
+        database_url=sqlite_url, secret_key=TEST_SECRET_KEY, outbox_dir=tmp_path / "outbox"
+    )
     runtime = Runtime.from_settings(settings)
     upgrade_database(runtime.engine)
     yield runtime
@@ -143,9 +146,13 @@ BROWSER_USER_AGENT = (
 )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
-    """Debian's Chromium driven by Playwright; never a browser downloaded at test time."""
+    """Debian's Chromium driven by Playwright; never a browser downloaded at test time.
+
+    Module scope, because Playwright's synchronous API keeps an event loop running in the
+    main thread while it is open, and later tests that call asyncio.run() would fail.
+    """
     if not os.path.exists(CHROMIUM):
         skip_or_fail(f"{CHROMIUM} not found: install it with `apt-get install chromium`")
     from playwright.sync_api import sync_playwright

@@ -28,7 +28,10 @@ from maltastic.web.routes import (
     domains,
     employees,
     health,
+    outbox,
     overview,
+    setup_guide,
+    signature_templates,
     target_groups,
     tenant_settings,
 )
@@ -68,8 +71,11 @@ def create_app(runtime: Runtime) -> FastAPI:
         banners,
         campaigns,
         target_groups,
+        signature_templates,
         domains,
         tenant_settings,
+        outbox,
+        setup_guide,
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -28,5 +28,6 @@ async def check_csrf(request: Request) -> None:
     submitted = form.get(FORM_FIELD) or request.headers.get("x-csrf-token")
     if not expected or not isinstance(submitted, str):
         raise CsrfError
-    if not secrets.compare_digest(expected, submitted):
+    # Bytes, because compare_digest raises TypeError for str with non-ASCII characters.
+    if not secrets.compare_digest(expected.encode(), submitted.encode()):
         raise CsrfError

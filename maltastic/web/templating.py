@@ -70,10 +70,13 @@ NAVIGATION = (
     ("/analytics", N_("Analytics"), Area.MARKETING),
     ("/banners", N_("Banners"), Area.MARKETING),
     ("/target-groups", N_("Target groups"), Area.MARKETING),
+    ("/templates", N_("Signature templates"), Area.MARKETING),
     ("/employees", N_("Employees"), Area.DIRECTORY),
     ("/departments", N_("Departments"), Area.DIRECTORY),
     ("/domains", N_("Internal domains"), Area.SETTINGS),
     ("/settings", N_("Settings"), Area.SETTINGS),
+    ("/outbox", N_("Outbox"), Area.SETTINGS),
+    ("/setup", N_("Setup"), Area.SETTINGS),
 )
 
 
