@@ -1,7 +1,7 @@
 """The whole product as one ASGI application: tracking endpoints and the admin app.
 
 The tracking endpoints come first and run without the admin middleware (sessions, CSRF,
-page templates), because they answer every banner load of every mail. The lifespan of
+page templates), because they serve every banner load of every mail. The lifespan of
 the wrapped Starlette app starts and flushes the tracking event buffer.
 """
 

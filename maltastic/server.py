@@ -73,8 +73,8 @@ def http_config(runtime: Runtime) -> uvicorn.Config:
 def install_stop_handlers() -> None:
     """Make SIGINT and SIGTERM end the process with status 0 after a graceful stop.
 
-    uvicorn handles the signal itself, then raises it again once it has stopped; with the
-    default handlers in place that second signal would kill the process (status -15).
+    uvicorn handles the signal itself and raises it again once it has stopped. With the
+    default handlers in place, that second signal would kill the process (status -15).
     """
 
     def note_stop(signal_number: int, _frame: FrameType | None) -> None:

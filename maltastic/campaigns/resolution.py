@@ -8,7 +8,7 @@ Order of precedence:
 4. otherwise none (the caller serves a transparent image and the tenant's website).
 
 Lower priority numbers win; equal priorities fall back to the lower campaign id, so the
-banner request and the click a moment later resolve alike. Everything is answered from
+banner request and the click a moment later resolve alike. Every lookup reads
 an immutable in-memory index, without a database round trip.
 """
 
@@ -62,7 +62,7 @@ class IndexedCampaign:
 
 
 class MembershipTable:
-    """Which groups each member (contact or account id) belongs to.
+    """The groups of each member (contact or account id).
 
     Two parallel arrays sorted by member id take 12 bytes per membership, far less than
     a dict of Python ints, which matters at a million contacts.

@@ -66,7 +66,7 @@ class TrackingSettings:
 
 @dataclass(frozen=True)
 class TenantIndex:
-    """What the relay and the tracking service need of one tenant, without the database."""
+    """The data of one tenant that the relay and the tracking service read from memory."""
 
     campaigns: CampaignIndex
     known_contacts: KnownContactSet

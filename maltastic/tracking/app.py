@@ -1,6 +1,6 @@
 """The public banner and click endpoints, as a plain ASGI application.
 
-They answer every banner load of every mail, so they skip the framework: no request
+They serve every banner load of every mail, so they skip the framework: no request
 objects, routing tables or middleware, just the path prefix, a few headers and
 precomputed response headers. Requests for other paths go to the wrapped application.
 
@@ -116,7 +116,7 @@ class TrackingApp:
 
 
 def fallback_target(resolution: Resolution | None) -> str:
-    """The tenant's website for a known tenant, else the product's "link unavailable" page."""
+    """Return the tenant's website for a known tenant, else the "link unavailable" page."""
     if resolution is not None:
         website = resolution.index.tracking.website_url
         if website and website.startswith(("https://", "http://")):

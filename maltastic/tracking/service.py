@@ -52,7 +52,7 @@ class Tracker:
         self._keyring = Keyring()
         self._keyring_loaded_at = float("-inf")
         self._banners: OrderedDict[tuple[int, str], BannerImage] = OrderedDict()
-        self.banners_served = 0  # campaign images answered, each one counted or deliberately not
+        self.banners_served = 0  # campaign images sent, each one counted or deliberately not
         self.clicks_served = 0
 
     def load_keyring(self) -> None:
