@@ -180,6 +180,11 @@ class RelayHandler:
             self.release(server)
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
+        await self.flush_relay_log()
+
+    async def flush_relay_log(self) -> None:
+        if self._relay_log is not None:
+            await self._in_thread(self._relay_log.flush)
 
     async def _process(self, message: InboundMessage, peer: str) -> ProcessedMessage:
         try:

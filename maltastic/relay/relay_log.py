@@ -1,8 +1,8 @@
 """Writing the relay log: one RelayLogEntry of metadata per message of a known tenant.
 
 Entries never contain message content or recipient addresses. The relay writes them in
-a worker thread after it has replied to the upstream, and a failed write is logged and
-otherwise ignored, so the relay log never affects delivery.
+batches from a worker thread after it has replied to the upstream, and a failed write is
+logged and otherwise ignored, so the relay log never affects delivery.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import threading
+import time
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -46,20 +48,59 @@ class RelayRecord:
 
 
 class RelayLogWriter:
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    """Writes relay log entries in batches, so a busy relay does not commit per message.
+
+    A batch is written when it reaches `max_batch` entries or when the previous write is
+    `max_delay` seconds old; `flush` writes whatever waits (the server calls it once a
+    second and when it stops).
+    """
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        *,
+        max_batch: int = 200,
+        max_delay: float = 1.0,
+    ) -> None:
         self._session_factory = session_factory
+        self.max_batch = max_batch
+        self.max_delay = max_delay
+        self._pending: list[RelayRecord] = []
+        self._lock = threading.Lock()
+        self._last_flush = time.monotonic()
 
     def write(self, record: RelayRecord) -> None:
-        """Store one entry; log and swallow any failure, because delivery already happened."""
+        with self._lock:
+            self._pending.append(record)
+            due = (
+                len(self._pending) >= self.max_batch
+                or time.monotonic() - self._last_flush >= self.max_delay
+            )
+        if due:
+            self.flush()
+
+    def flush(self) -> None:
+        """Store every waiting entry; log and drop failures, because delivery already happened."""
+        with self._lock:
+            batch, self._pending = self._pending, []
+            self._last_flush = time.monotonic()
+        by_tenant: dict[int, list[RelayRecord]] = {}
+        for record in batch:
+            by_tenant.setdefault(record.tenant_id, []).append(record)
+        for tenant_id, records in by_tenant.items():
+            self._write_tenant(tenant_id, records)
+
+    def _write_tenant(self, tenant_id: int, records: list[RelayRecord]) -> None:
         try:
-            with open_tenant_session(self._session_factory, record.tenant_id) as session:
-                session.add(to_entry(record))
+            with open_tenant_session(self._session_factory, tenant_id) as session:
+                session.add_all([to_entry(record) for record in records])
                 session.commit()
         except Exception:
             logger.exception(
-                "%s: writing the relay log entry for tenant %s failed",
-                record.queue_id,
-                record.tenant_id,
+                "%s: writing %d relay log entries for tenant %s failed",
+                records[0].queue_id,
+                len(records),
+                tenant_id,
             )
 
 

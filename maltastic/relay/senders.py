@@ -6,6 +6,7 @@ never on the event loop.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -58,6 +59,10 @@ class SenderDirectory(Protocol):
     def audience_ids(self, tenant_id: int, decision: AudienceDecision) -> AudienceIds: ...
 
 
+SENDER_CACHE_SECONDS = 60.0
+SENDER_CACHE_SIZE = 10_000
+
+
 class DatabaseSenderDirectory:
     """SenderDirectory on the product database."""
 
@@ -70,9 +75,28 @@ class DatabaseSenderDirectory:
         reads the tenant's domains and contacts from the database."""
         self._session_factory = session_factory
         self._policies = policies
+        self._senders: dict[str, tuple[float, KnownSender | None]] = {}
 
     def find_sender(self, address: str) -> KnownSender | None:
-        """Find the tenant of a sender by its domain (an own domain) or its employee record."""
+        """Find the tenant of a sender by its domain (an own domain) or its employee record.
+
+        Answers are kept for `SENDER_CACHE_SECONDS` or until `forget_senders` is called,
+        which the product does after every commit that changes employees or domains.
+        """
+        now = time.monotonic()
+        cached = self._senders.get(address)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        sender = self._look_up_sender(address)
+        if len(self._senders) >= SENDER_CACHE_SIZE:
+            self._senders.clear()
+        self._senders[address] = (now + SENDER_CACHE_SECONDS, sender)
+        return sender
+
+    def forget_senders(self, _tenant_id: int | None = None) -> None:
+        self._senders.clear()
+
+    def _look_up_sender(self, address: str) -> KnownSender | None:
         normalised = normalise_address(address)
         if normalised is None:
             return None

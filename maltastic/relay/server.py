@@ -84,18 +84,21 @@ class RelayServer:
         self._authenticator = PasswordAuthenticator(config.auth_users)
         self._server: asyncio.Server | None = None
         self._open_connections: set[RelaySMTP] = set()
+        self._log_flusher: asyncio.Task[None] | None = None
 
     @classmethod
     def for_runtime(
         cls, runtime: Runtime, config: RelayConfig, signatures: SignatureSource
     ) -> RelayServer:
         """Build a relay on the product database: sender lookups and the relay log."""
+        directory = DatabaseSenderDirectory(
+            runtime.session_factory,
+            policies=lambda tenant_id: runtime.indexes.get(tenant_id).policy,
+        )
+        runtime.change_feed.subscribe(directory.forget_senders)
         return cls(
             config,
-            directory=DatabaseSenderDirectory(
-                runtime.session_factory,
-                policies=lambda tenant_id: runtime.indexes.get(tenant_id).policy,
-            ),
+            directory=directory,
             signatures=signatures,
             relay_log=RelayLogWriter(runtime.session_factory),
         )
@@ -121,6 +124,15 @@ class RelayServer:
             self.port,
             self.config.next_hop or f"the outbox {self.config.outbox_dir}",
         )
+        self._log_flusher = asyncio.create_task(self._flush_relay_log_every_second())
+
+    async def _flush_relay_log_every_second(self) -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            try:
+                await self.handler.flush_relay_log()
+            except Exception:
+                logger.exception("flushing the relay log failed")
 
     async def stop(self, grace_seconds: float = 30.0) -> None:
         """Stop accepting, let open sessions finish for up to `grace_seconds`, then close.
@@ -128,6 +140,9 @@ class RelayServer:
         A session cut off after the grace period gets 421, so its client retries; a
         message is acknowledged with 250 only after it was delivered or stored.
         """
+        if self._log_flusher is not None:
+            self._log_flusher.cancel()
+            self._log_flusher = None
         if self._server is not None:
             self._server.close()
             await self._drain_connections(grace_seconds)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import smtplib
 import time
 import uuid
@@ -14,7 +15,7 @@ from maltastic.directory.models import Employee
 from maltastic.relay.config import NextHopTls, RelayConfig
 from maltastic.relay.mime import Signature
 from maltastic.relay.models import RelayAction, RelayLogEntry
-from maltastic.relay.relay_log import RelayLogWriter
+from maltastic.relay.relay_log import RelayLogWriter, RelayRecord
 from maltastic.relay.senders import DatabaseSenderDirectory
 from maltastic.relay.server import RelayServer
 from maltastic.relay.signature_source import TargetedAudience
@@ -140,3 +141,54 @@ def test_processing_timeout_relays_original(
 
     assert refused == {}
     assert next_hop.handler.messages[0].data == b"X-Maltastic-Processed: true\r\n" + original
+
+
+def record_for(runtime: Runtime, message_id: str) -> RelayRecord:
+    with runtime.session_factory() as session:
+        employee = session.scalars(select(Employee).where(Employee.email == SENDER)).one()
+    return RelayRecord(
+        queue_id="q",
+        tenant_id=employee.tenant_id,
+        received_at=dt.datetime.now(dt.UTC),
+        message_id=message_id,
+        employee_id=employee.id,
+        recipient_count=1,
+        audience=None,
+        action=RelayAction.PASSED_THROUGH,
+        reason="",
+        size_bytes=10,
+        duration_ms=1,
+    )
+
+
+def stored_ids(runtime: Runtime, message_ids: list[str]) -> set[str]:
+    with runtime.session_factory() as session:
+        rows = session.scalars(
+            select(RelayLogEntry.message_id).where(RelayLogEntry.message_id.in_(message_ids))
+        )
+        return set(rows)
+
+
+def test_entries_wait_for_batch_or_flush(demo_runtime: Runtime) -> None:
+    writer = RelayLogWriter(demo_runtime.session_factory, max_batch=3, max_delay=3600)
+    ids = [f"<batch-{uuid.uuid4().hex}@beispiel.de>" for _ in range(5)]
+    for message_id in ids[:2]:
+        writer.write(record_for(demo_runtime, message_id))
+    assert stored_ids(demo_runtime, ids) == set()
+
+    writer.write(record_for(demo_runtime, ids[2]))
+    assert stored_ids(demo_runtime, ids) == set(ids[:3])
+
+    for message_id in ids[3:]:
+        writer.write(record_for(demo_runtime, message_id))
+    writer.flush()
+    assert stored_ids(demo_runtime, ids) == set(ids)
+
+
+def test_sender_lookups_are_cached_until_forgotten(demo_runtime: Runtime) -> None:
+    directory = DatabaseSenderDirectory(demo_runtime.session_factory)
+    first = directory.find_sender(SENDER)
+    assert first is not None
+    assert directory.find_sender(SENDER) is first
+    directory.forget_senders()
+    assert directory.find_sender(SENDER) is not first
