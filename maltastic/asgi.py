@@ -44,7 +44,7 @@ def create_product_app(runtime: Runtime) -> TrackingApp:
         finally:
             maintenance.cancel()
             await buffer.close()
-            logger.warning(
+            logger.info(
                 "tracking stopped: %d banner images and %d redirects served, %d events written",
                 tracker.banners_served,
                 tracker.clicks_served,

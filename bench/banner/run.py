@@ -165,7 +165,7 @@ def start_maltastic(
         "MALTASTIC_ENVIRONMENT": "production",
         "MALTASTIC_SECRET_KEY": SECRET_KEY,
         "MALTASTIC_DATABASE_URL": database_url,
-        "MALTASTIC_LOG_LEVEL": "WARNING",
+        "MALTASTIC_LOG_LEVEL": "INFO",  # the stop line with the served count is INFO
     }
     command = [
         sys.executable,

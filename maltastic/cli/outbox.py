@@ -24,7 +24,11 @@ TRACKING_LINK = re.compile(r"https?://[^\s\"'<>]+/[bc]/[A-Za-z0-9_-]+")
 @outbox_app.command("show")
 def show(
     queue_id: Annotated[
-        str | None, typer.Argument(help="Queue id of the message; the newest when left out")
+        str | None,
+        typer.Argument(
+            help="Queue id (the file name the relay answered, with or without .eml); "
+            "the newest message when left out"
+        ),
     ] = None,
 ) -> None:
     """Print a stored message's envelope, the relay's action and its tracking links."""
@@ -53,6 +57,7 @@ def find_sidecar(folder: Path, queue_id: str | None) -> Path:
         fail(f"the outbox {folder} is empty: send a message through the relay first")
     if queue_id is None:
         return sidecars[-1]
+    queue_id = queue_id.removesuffix(".eml").removesuffix(".json")
     for sidecar in sidecars:
         if sidecar.stem == queue_id:
             return sidecar
