@@ -20,9 +20,9 @@ from maltastic.campaigns.audience import Audience
 from maltastic.campaigns.models import Campaign
 from maltastic.db.tenancy import session_tenant_id
 from maltastic.directory.models import Employee
+from maltastic.signatures.content_cache import render_with_token
 from maltastic.signatures.context import (
     BannerDetails,
-    BannerLinks,
     CompanyContext,
     EmployeeContext,
 )
@@ -30,13 +30,11 @@ from maltastic.signatures.models import SignatureTemplate
 from maltastic.signatures.rendering import (
     FALLBACK_TEMPLATE,
     TemplateSource,
-    render_signature_content,
 )
 from maltastic.targeting.decision import AudienceDecision, AudienceKind
 from maltastic.targeting.domains import is_freemail, registrable_domain
 from maltastic.targeting.models import Account, Contact
 from maltastic.tenants.models import Tenant
-from maltastic.tracking.links import banner_url, click_url
 from maltastic.tracking.tokens import SigningKeys, issue_token
 
 logger = logging.getLogger(__name__)
@@ -95,17 +93,15 @@ class SignatureService:
             audience=audience,
             issued_at=now,
         )
-        links = BannerLinks(
-            banner_url(self.tracking_base_url, token), click_url(self.tracking_base_url, token)
-        )
         company = _company(session, tenant_id)
         details = self.banner_lookup(session, employee, audience) or generic_banner(company)
-        content = render_signature_content(
+        content = render_with_token(
             _template_source(session, template),
             employee=EmployeeContext.from_employee(employee),
             company=company,
             banner=details,
-            links=links,
+            base_url=self.tracking_base_url,
+            token=token,
         )
         return RenderedSignature(content.html, content.text, audience, token)
 
