@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from maltastic.db.tenancy import open_tenant_session
 from maltastic.directory.models import Employee
-from maltastic.signatures.service import ensure_account
+from maltastic.signatures.service import resolve_audience
 from maltastic.targeting import AudienceDecision, AudienceKind, TargetingPolicy, normalise_address
 from maltastic.targeting.models import (
     Contact,
@@ -136,16 +136,11 @@ class DatabaseSenderDirectory:
         if decision.value is None or decision.kind is AudienceKind.NONE:
             return AudienceIds()
         with open_tenant_session(self._session_factory, tenant_id) as session:
-            if decision.kind is AudienceKind.CONTACT:
-                row = session.execute(
-                    select(Contact.id, Contact.account_id).where(Contact.email == decision.value)
-                ).first()
-                return AudienceIds(contact_id=row[0], account_id=row[1]) if row else AudienceIds()
-            # The renderer would create the account anyway; creating it here lets the relay
-            # log name the account of a company written to for the first time.
-            account_id = ensure_account(session, decision.value).id
+            # The same mapping the renderer puts into the token; it creates the account of
+            # a domain written to for the first time, so the relay log can name it.
+            audience = resolve_audience(session, decision)
             session.commit()
-            return AudienceIds(account_id=account_id)
+        return AudienceIds(account_id=audience.account_id, contact_id=audience.contact_id)
 
     def _is_target_contact(self, tenant_id: int, address: str) -> bool:
         query = (

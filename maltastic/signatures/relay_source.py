@@ -58,7 +58,9 @@ class RenderedSignatureSource:
             sender = session.get(Employee, employee.id)
             if sender is None:
                 return None  # deleted since the relay looked it up
-            rendered = self.service.render(session, sender, audience.decision, template=template)
+            rendered = self.service.render(
+                session, sender, audience.decision, template=template, audience=by_id(audience)
+            )
             session.commit()  # accounts created on first contact with a domain
         return Signature(html=rendered.html, text=rendered.text)
 
@@ -78,6 +80,15 @@ class RenderedSignatureSource:
             )
         ).first()
         return BannerDetails(row.alt_text, row.width, row.height) if row else None
+
+
+def by_id(audience: TargetedAudience) -> Audience:
+    """Return the audience the relay already resolved, so it is not looked up twice."""
+    if audience.contact_id is not None:
+        return Audience.contact(audience.contact_id, audience.account_id)
+    if audience.account_id is not None:
+        return Audience.account(audience.account_id)
+    return Audience.nobody()
 
 
 def default_template(session: Session) -> SignatureTemplate | None:

@@ -77,15 +77,18 @@ class SignatureService:
         *,
         template: SignatureTemplate | None = None,
         now: dt.datetime | None = None,
+        audience: Audience | None = None,
     ) -> RenderedSignature:
         """Render the signature of `employee` for the audience that `decision` names.
 
+        A caller that already mapped the decision to ids (the relay) passes `audience`.
         Raises SignatureTemplateError for a broken template and MissingSigningKeyError
         when the tenant has no active signing key. May insert an Account row, which
         the caller commits with its transaction.
         """
         tenant_id = _tenant_id(session)
-        audience = resolve_audience(session, decision)
+        if audience is None:
+            audience = resolve_audience(session, decision)
         token = issue_token(
             self.keyring,
             tenant_id=tenant_id,
