@@ -117,7 +117,7 @@ def wait_until_up(url: str, timeout: float = 30) -> None:
         except httpx.TransportError:
             pass
         time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer within {timeout} s")
+    raise RuntimeError(f"{url} timed out: no 200 response within {timeout} s")
 
 
 def run_wrk(url: str, arguments: argparse.Namespace) -> WrkResult:

@@ -1,4 +1,4 @@
-"""Reports for the Auswertung page and the API, answered from the daily rollups.
+"""Reports for the Auswertung page and the API, read from the daily rollups.
 
 Days are UTC days. By default only human traffic counts; `include_machines` adds proxy
 prefetches, machines and suspect traffic.
@@ -82,7 +82,7 @@ def totals(session: Session, report: ReportFilter) -> Counts:
 
 
 def time_series(session: Session, report: ReportFilter) -> list[DayCounts]:
-    """One entry per day of the range, zero where nothing happened."""
+    """Return one entry per day of the range, zero where nothing happened."""
     statement = filtered(select(IMPRESSIONS, CLICKS), report).add_columns(DailyRollup.day)
     rows = session.execute(statement.group_by(DailyRollup.day))
     by_day = {day: (int(impressions), int(clicks)) for impressions, clicks, day in rows}

@@ -26,7 +26,7 @@ def show(
     queue_id: Annotated[
         str | None,
         typer.Argument(
-            help="Queue id (the file name the relay answered, with or without .eml); "
+            help="Queue id (the file name in the relay's 250 reply, with or without .eml); "
             "the newest message when left out"
         ),
     ] = None,

@@ -50,7 +50,7 @@ def draw_banner(headline: str, subline: str, background: str, foreground: str) -
 def fitting_font(
     draw: ImageDraw.ImageDraw, text: str, size: int, width: int
 ) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    """The largest font up to `size` points in which `text` fits into `width` pixels."""
+    """Return the largest font up to `size` points in which `text` fits `width` pixels."""
     while size > 10 and draw.textlength(text, font=load_font(size)) > width:
         size -= 1
     return load_font(size)

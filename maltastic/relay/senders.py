@@ -80,7 +80,7 @@ class DatabaseSenderDirectory:
     def find_sender(self, address: str) -> KnownSender | None:
         """Find the tenant of a sender by its domain (an own domain) or its employee record.
 
-        Answers are kept for `SENDER_CACHE_SECONDS` or until `forget_senders` is called,
+        Results are cached for `SENDER_CACHE_SECONDS` or until `forget_senders` is called,
         which the product does after every commit that changes employees or domains.
         """
         now = time.monotonic()

@@ -1,9 +1,9 @@
 """Reuse rendered signatures: only the tracking token differs between most messages.
 
 An employee who writes many messages gets the same template, fields, company and
-banner details each time; only the token in the two tracking links changes. The
-content is rendered once with a placeholder token of the same length, which keeps
-every line break and padding identical, and the real token is filled in per message.
+banner details each time, and only the token in the two tracking links changes. The
+content is rendered once with a placeholder token of the same length, so every line
+break and padding stays identical. The real token is filled in per message.
 The cache key holds the values themselves, so changed fields or templates never meet
 a stale entry.
 """
@@ -40,7 +40,7 @@ EMPLOYEE_FIELDS = (
 
 
 def placeholder_token(length: int) -> str:
-    """A URL-safe stand-in for a token of `length` characters."""
+    """Return a URL-safe stand-in for a token of `length` characters."""
     return (PLACEHOLDER_PREFIX * (length // len(PLACEHOLDER_PREFIX) + 1))[:length]
 
 

@@ -65,7 +65,7 @@ class Classification:
 
 @dataclass(frozen=True, slots=True)
 class RequestFacts:
-    """What classification reads of one request; lives only in memory."""
+    """The request details classification reads; they are kept in memory only."""
 
     method: str
     headers: Mapping[str, str]  # lower-case names

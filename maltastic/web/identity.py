@@ -1,4 +1,4 @@
-"""Who is logged in: the session holds the user and tenant ids, checked on every request."""
+"""The logged-in admin: the session stores user and tenant ids, checked on every request."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ TENANT_KEY = "tenant_id"
 
 
 class LoginRequiredError(Exception):
-    """The request needs a logged-in user; answered with a redirect to the login page."""
+    """The request needs a logged-in user, so the response redirects to the login page."""
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ MESSAGE = (
 
 
 class Load:
-    """Mail senders and banner fetchers that run until told to stop or refused."""
+    """Mail senders and banner fetchers that run until stopped or refused."""
 
     def __init__(self, product: Product, banner_url: str) -> None:
         self.product = product

@@ -100,7 +100,7 @@ def test_signature_inserted_with_audience() -> None:
         ),
         (
             inbound(sender=KnownSender("info@beispiel.de", 1, None)),
-            "the sender is no employee",
+            "sender not found among the tenant's employees",
         ),
         (
             inbound(sender=KnownSender("anna.schmidt@beispiel.de", 1, employee(active=False))),

@@ -99,7 +99,7 @@ def analytics_page(context: View) -> Response:
 
 @router.get("/api/analytics")
 def analytics_api(context: View) -> Response:
-    """The same report as JSON: totals, daily series, campaigns, top accounts and contacts."""
+    """Return the report as JSON: totals, daily series, campaigns, top accounts, contacts."""
     with context.session() as session:
         tenant = session.get(Tenant, context.identity.tenant_id)
         assert tenant is not None
