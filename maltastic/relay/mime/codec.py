@@ -14,17 +14,20 @@ import re
 from dataclasses import dataclass
 
 from maltastic.relay.mime.model import PassThrough, PassThroughCode
+from maltastic.relay.mime.qp_splice import (
+    TextChange,
+    encode_quoted_printable,
+    longest_line,
+    splice_quoted_printable,
+)
 from maltastic.relay.mime.scanner import MimePart
 
-QP_LINE_LIMIT = 76
 BASE64_LINE_LENGTH = 76
 # RFC 5322 section 2.1.1: at most 998 octets per line, excluding the line break.
 MAX_UNENCODED_LINE = 998
 
 _IDENTITY_ENCODINGS = frozenset({"7bit", "8bit", "binary"})
 _SUPPORTED_ENCODINGS = _IDENTITY_ENCODINGS | {"quoted-printable", "base64"}
-_LONE_CR = re.compile(rb"\r(?!\n)")
-_LINE_BREAK = re.compile(rb"\r?\n")
 _ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
 
 
@@ -38,6 +41,7 @@ class DecodedBody:
     charset: str
     transfer_encoding: str
     eol: str
+    content: bytes  # the body after transfer decoding, before the charset
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +84,7 @@ def decode_body(raw: bytes, part: MimePart) -> DecodedBody:
 
     content = decode_transfer(raw[part.body_start : part.end], transfer_encoding)
     text = content.decode(charset, "surrogateescape")
-    return DecodedBody(text, charset, transfer_encoding, _text_eol(text, part.eol))
+    return DecodedBody(text, charset, transfer_encoding, _text_eol(text, part.eol), content)
 
 
 def decode_transfer(data: bytes, transfer_encoding: str) -> bytes:
@@ -103,6 +107,23 @@ def _text_eol(text: str, fallback: bytes) -> str:
     return "\r\n" if newline > 0 and text[newline - 1] == "\r" else "\n"
 
 
+def encode_change(
+    change: TextChange, decoded: DecodedBody, original: bytes, eol: bytes
+) -> EncodedBody:
+    """Encode the body with `change` applied; see `encode_body` for the arguments.
+
+    A quoted-printable body keeps its encoded lines outside the changed line when its
+    charset can carry the change.
+    """
+    if decoded.transfer_encoding == "quoted-printable":
+        spliced = splice_quoted_printable(
+            original, decoded.content, decoded.text, decoded.charset, change, eol
+        )
+        if spliced is not None:
+            return EncodedBody(spliced, decoded.charset, decoded.transfer_encoding)
+    return encode_body(change.apply(decoded.text), decoded, original, eol)
+
+
 def encode_body(text: str, decoded: DecodedBody, original: bytes, eol: bytes) -> EncodedBody:
     """Encode changed text for a part whose encoded body was `original`.
 
@@ -113,7 +134,7 @@ def encode_body(text: str, decoded: DecodedBody, original: bytes, eol: bytes) ->
     if transfer_encoding == "base64":
         data = _encode_base64(content, original, eol)
     elif transfer_encoding == "quoted-printable":
-        data = _encode_quoted_printable(content, eol)
+        data = encode_quoted_printable(content, eol)
     else:
         data = content
 
@@ -143,42 +164,9 @@ def _choose_transfer_encoding(content: bytes, current: str) -> str:
         return current
     if current == "7bit" and (not content.isascii() or b"\0" in content):
         return "quoted-printable"
-    if current != "binary" and _longest_line(content) > MAX_UNENCODED_LINE:
+    if current != "binary" and longest_line(content) > MAX_UNENCODED_LINE:
         return "quoted-printable"
     return current
-
-
-def _longest_line(content: bytes) -> int:
-    return max((len(line) for line in _LINE_BREAK.split(content)), default=0)
-
-
-def _encode_quoted_printable(content: bytes, eol: bytes) -> bytes:
-    data = binascii.b2a_qp(content, istext=True)
-    # binascii copies a CR that does not start a CRLF pair; QP needs it escaped.
-    data = _LONE_CR.sub(b"=0D", data)
-    if eol == b"\r\n":
-        # binascii writes LF soft breaks when the content itself has no CRLF line break.
-        data = data.replace(b"=\n", b"=\r\n")
-    if _longest_line(data) <= QP_LINE_LIMIT:
-        return data
-    # binascii can exceed the limit by one when it escapes trailing whitespace as =20.
-    return b"".join(_wrap_qp_line(line, eol) for line in data.splitlines(keepends=True))
-
-
-def _wrap_qp_line(line: bytes, eol: bytes) -> bytes:
-    """Split an over-long encoded line with soft line breaks, never inside an =XX escape."""
-    content = line.rstrip(b"\r\n")
-    line_break = line[len(content) :]
-    soft_break = b"=" + (line_break or eol)
-    pieces: list[bytes] = []
-    while len(content) > QP_LINE_LIMIT:
-        cut = QP_LINE_LIMIT - 1
-        escape = content.rfind(b"=", cut - 2, cut)
-        if escape >= 0:
-            cut = escape
-        pieces.append(content[:cut] + soft_break)
-        content = content[cut:]
-    return b"".join(pieces) + content + line_break
 
 
 def _encode_base64(content: bytes, original: bytes, eol: bytes) -> bytes:

@@ -17,28 +17,48 @@ SIGNATURE_MARKER_ATTRIBUTE = "data-maltastic-signature"
 SIGNATURE_MARKER = f'{SIGNATURE_MARKER_ATTRIBUTE}="1"'
 
 _FLAGS = re.IGNORECASE | re.DOTALL
+# Markup names are ASCII, so the marker patterns ignore only ASCII case; that lets a
+# plain substring test on the ASCII-lowercased body rule a pattern out before it runs.
+_MARKER_FLAGS = _FLAGS | re.ASCII
 
 
-def _div_with_class(name: str) -> re.Pattern[str]:
-    return re.compile(rf"""<div\b[^>]*?\bclass\s*=\s*["']?[^"'>]*\b{name}\b""", _FLAGS)
+@dataclass(frozen=True, slots=True)
+class _Marker:
+    """A pattern and a lowercase text without which the pattern cannot match."""
+
+    required: bytes
+    pattern: re.Pattern[str]
+
+
+def _div_with_class(name: str) -> _Marker:
+    pattern = rf"""<div\b[^>]*?\bclass\s*=\s*["']?[^"'>]*\b{name}\b"""
+    return _Marker(name.lower().encode("ascii"), re.compile(pattern, _MARKER_FLAGS))
 
 
 # Each pattern matches at the first tag of the quoted thread for one client family.
-_QUOTE_MARKERS: dict[str, re.Pattern[str]] = {
-    "outlook-on-the-web": re.compile(r"""<div\b[^>]*?\bid\s*=\s*["']?appendonsend\b""", _FLAGS),
-    "outlook-on-the-web-header": re.compile(
-        r"""<div\b[^>]*?\bid\s*=\s*["']?divRplyFwdMsg\b""", _FLAGS
+_QUOTE_MARKERS: dict[str, _Marker] = {
+    "outlook-on-the-web": _Marker(
+        b"appendonsend",
+        re.compile(r"""<div\b[^>]*?\bid\s*=\s*["']?appendonsend\b""", _MARKER_FLAGS),
+    ),
+    "outlook-on-the-web-header": _Marker(
+        b"divrplyfwdmsg",
+        re.compile(r"""<div\b[^>]*?\bid\s*=\s*["']?divRplyFwdMsg\b""", _MARKER_FLAGS),
     ),
     # Outlook for Windows draws a rule above the reply header: #E1E1E1 since Outlook
     # 2013, #B5C4DF before.
-    "outlook-desktop": re.compile(
-        r"<div\b[^>]*?border-top\s*:\s*solid\s+#(?:E1E1E1|B5C4DF)\b", _FLAGS
+    "outlook-desktop": _Marker(
+        b"border-top",
+        re.compile(r"<div\b[^>]*?border-top\s*:\s*solid\s+#(?:E1E1E1|B5C4DF)\b", _MARKER_FLAGS),
     ),
     "gmail": _div_with_class("gmail_quote"),
     "thunderbird": _div_with_class("moz-cite-prefix"),
     "thunderbird-forward": _div_with_class("moz-forward-container"),
     "yahoo": _div_with_class("yahoo_quoted"),
-    "cite-blockquote": re.compile(r"""<blockquote\b[^>]*?\btype\s*=\s*["']?cite\b""", _FLAGS),
+    "cite-blockquote": _Marker(
+        b"<blockquote",
+        re.compile(r"""<blockquote\b[^>]*?\btype\s*=\s*["']?cite\b""", _MARKER_FLAGS),
+    ),
 }
 _HEADER_BLOCK_START = re.compile(
     r"(?:<b>\s*(?:<span\b[^>]*>\s*)*(?:Von|From)\s*:"
@@ -60,7 +80,8 @@ _ATTRIBUTION_BEFORE = re.compile(
     _FLAGS,
 )
 _SIGNATURE_ELEMENT = re.compile(
-    rf"""<([a-z][a-z0-9]*)\b[^>]*?\b{SIGNATURE_MARKER_ATTRIBUTE}\s*=\s*["']?1\b""", _FLAGS
+    rf"""<([a-z][a-z0-9]*)\b[^>]*?\b{SIGNATURE_MARKER_ATTRIBUTE}\s*=\s*["']?1\b""",
+    _MARKER_FLAGS,
 )
 
 
@@ -74,9 +95,10 @@ class Placement:
 
 
 def place_html_signature(html: str) -> Placement:
-    quote = find_html_quote_start(html)
+    lowered = ascii_lowered(html)
+    quote = find_html_quote_start(html, lowered)
     limit = quote[0] if quote else len(html)
-    existing = find_existing_signature(html, limit)
+    existing = find_existing_signature(html, limit, lowered)
     if existing is not None:
         return Placement(existing[0], existing[1], "existing-signature")
     if quote is not None:
@@ -85,11 +107,23 @@ def place_html_signature(html: str) -> Placement:
     return Placement(position, position, rule)
 
 
-def find_html_quote_start(html: str) -> tuple[int, str] | None:
-    """Return the offset where the quoted thread starts and the rule that found it."""
+def ascii_lowered(html: str) -> bytes:
+    """Return the body as UTF-8 with ASCII letters lowercased, for substring tests."""
+    return html.encode("utf-8", "surrogatepass").lower()
+
+
+def find_html_quote_start(html: str, lowered: bytes | None = None) -> tuple[int, str] | None:
+    """Return the offset where the quoted thread starts and the rule that found it.
+
+    `lowered` is `ascii_lowered(html)` when the caller has it already.
+    """
+    if lowered is None:
+        lowered = ascii_lowered(html)
     found: list[tuple[int, str]] = []
-    for rule, pattern in _QUOTE_MARKERS.items():
-        match = pattern.search(html)
+    for rule, marker in _QUOTE_MARKERS.items():
+        if marker.required not in lowered:
+            continue
+        match = marker.pattern.search(html)
         if match is not None:
             found.append((_extend_backwards(html, match.start(), rule), rule))
     header_block = _find_header_block(html)
@@ -130,8 +164,12 @@ def _find_header_block(html: str) -> int | None:
     return None
 
 
-def find_existing_signature(html: str, limit: int) -> tuple[int, int] | None:
+def find_existing_signature(
+    html: str, limit: int, lowered: bytes | None = None
+) -> tuple[int, int] | None:
     """Return the offsets of a marked signature element that starts before `limit`."""
+    if lowered is not None and SIGNATURE_MARKER_ATTRIBUTE.encode("ascii") not in lowered:
+        return None
     match = _SIGNATURE_ELEMENT.search(html, 0, limit)
     if match is None:
         return None

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from maltastic.relay.mime.codec import DecodedBody, encode_body
+from maltastic.relay.mime.codec import DecodedBody, encode_change
 from maltastic.relay.mime.headers import Edit, charset_edit, transfer_encoding_edit
 from maltastic.relay.mime.html_placement import place_html_signature
 from maltastic.relay.mime.model import PassThrough, PassThroughCode
+from maltastic.relay.mime.qp_splice import TextChange
 from maltastic.relay.mime.scanner import MimePart
 from maltastic.relay.mime.text_placement import format_text_signature, place_text_signature
 
@@ -28,8 +29,8 @@ def rewrite_html_body(
 ) -> BodyRewrite:
     placement = place_html_signature(decoded.text)
     fragment = _LINE_BREAK.sub(decoded.eol, signature_html)
-    new_text = decoded.text[: placement.start] + fragment + decoded.text[placement.end :]
-    return BodyRewrite(_part_edits(raw, part, decoded, new_text), placement.rule)
+    change = TextChange(placement.start, placement.end, fragment)
+    return BodyRewrite(_part_edits(raw, part, decoded, change), placement.rule)
 
 
 def rewrite_text_body(
@@ -40,12 +41,11 @@ def rewrite_text_body(
     block = format_text_signature(
         signature_text, decoded.text, placement, eol=decoded.eol, flowed=flowed
     )
-    position = placement.position
-    new_text = decoded.text[:position] + block + decoded.text[position:]
-    return BodyRewrite(_part_edits(raw, part, decoded, new_text), placement.rule)
+    change = TextChange(placement.position, placement.position, block)
+    return BodyRewrite(_part_edits(raw, part, decoded, change), placement.rule)
 
 
-def _part_edits(raw: bytes, part: MimePart, decoded: DecodedBody, new_text: str) -> list[Edit]:
+def _part_edits(raw: bytes, part: MimePart, decoded: DecodedBody, change: TextChange) -> list[Edit]:
     if part.body_start == part.header_end and part.header_end > part.start:
         raise PassThrough(
             PassThroughCode.UNSUPPORTED_BODY,
@@ -53,7 +53,7 @@ def _part_edits(raw: bytes, part: MimePart, decoded: DecodedBody, new_text: str)
         )
 
     original = raw[part.body_start : part.end]
-    encoded = encode_body(new_text, decoded, original, part.eol)
+    encoded = encode_change(change, decoded, original, part.eol)
     edits = [Edit(part.body_start, part.end, encoded.data)]
     if encoded.charset != decoded.charset:
         edits.append(charset_edit(raw, part, encoded.charset))

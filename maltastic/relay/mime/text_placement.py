@@ -24,7 +24,7 @@ _HEADER_BLOCK = re.compile(
     r"^\*?(?:Von|From):\*?[ \t][^\n]*\n\*?(?:Gesendet|Sent|Datum|Date):\*?[ \t]", _FLAGS
 )
 _ATTRIBUTION_START = re.compile(r"^(?:Am|On)[ \t]", re.MULTILINE)
-_ATTRIBUTION_VERB = re.compile(r"\b(?:schrieb|wrote)\b", re.IGNORECASE)
+_ATTRIBUTION_VERB = re.compile(r"\b(?:schrieb|wrote)\b", re.IGNORECASE | re.ASCII)
 _QUOTED_LINE = re.compile(r"^>", re.MULTILINE)
 _UNQUOTED_CONTENT_LINE = re.compile(r"^[ \t]*[^>\s]", re.MULTILINE)
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -48,11 +48,14 @@ def place_text_signature(text: str) -> TextPlacement:
 def find_text_quote_start(text: str) -> tuple[int, str] | None:
     """Return the offset of the line where the quoted thread starts and the rule used."""
     found: list[tuple[int, str]] = []
-    for rule, pattern in (
-        ("separator", _SEPARATOR_LINE),
-        ("underscore-line", _UNDERSCORE_LINE),
-        ("reply-header", _HEADER_BLOCK),
+    for rule, required, pattern in (
+        ("separator", "---", _SEPARATOR_LINE),
+        ("underscore-line", "_" * 30, _UNDERSCORE_LINE),
+        ("reply-header", ":", _HEADER_BLOCK),
     ):
+        # A substring test is much cheaper than a multi-line pattern over the whole body.
+        if required not in text:
+            continue
         match = pattern.search(text)
         if match is not None:
             found.append((match.start(), rule))
@@ -67,6 +70,9 @@ def find_text_quote_start(text: str) -> tuple[int, str] | None:
 
 def _find_attribution(text: str) -> int | None:
     """Find an "Am … schrieb …:" / "On … wrote:" line, wrapped onto two lines at most."""
+    lowered = text.encode("utf-8", "surrogatepass").lower()
+    if b"schrieb" not in lowered and b"wrote" not in lowered:
+        return None
     for match in _ATTRIBUTION_START.finditer(text):
         lines = _lines_from(text, match.start(), count=4)
         for width in (1, 2):
@@ -97,6 +103,8 @@ def _find_trailing_quote(text: str) -> int | None:
     its signature goes at the end. A single line before the run that ends with ":" is
     taken as its attribution.
     """
+    if not text.startswith(">") and "\n>" not in text:
+        return None
     match = _QUOTED_LINE.search(text)
     if match is None or _UNQUOTED_CONTENT_LINE.search(text, match.start()):
         return None
