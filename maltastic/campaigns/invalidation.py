@@ -1,8 +1,9 @@
 """Tell the index registry when a commit changed data that campaign resolution reads.
 
-A session collects the tenants whose campaigns, target groups, members, employees or
-domains it changed; after a successful commit, every subscriber of the session's
-`ChangeFeed` hears about each tenant once. Rolled-back changes are forgotten.
+A session collects the tenants whose campaigns, target groups, members, employees,
+domains or signature templates (which the relay caches) it changed. After a successful
+commit, every subscriber of the session's `ChangeFeed` hears about each tenant once.
+Rolled-back changes are forgotten.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from maltastic.campaigns.models import Banner, Campaign
 from maltastic.db.tenancy import session_tenant_id
 from maltastic.directory.models import Department, Employee
+from maltastic.signatures.models import SignatureTemplate
 from maltastic.targeting.models import Account, Contact, TargetGroup
 from maltastic.tenants.models import Tenant, TenantDomain, TenantNetwork, TrackingOptOut
 
@@ -35,6 +37,7 @@ TRACKED_MODELS = (
     TenantDomain,
     TenantNetwork,
     TrackingOptOut,
+    SignatureTemplate,
 )
 TRACKED_TABLES = frozenset(
     {model.__tablename__ for model in (*TRACKED_MODELS, Tenant)}

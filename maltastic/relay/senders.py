@@ -76,6 +76,7 @@ class DatabaseSenderDirectory:
         self._session_factory = session_factory
         self._policies = policies
         self._senders: dict[str, tuple[float, KnownSender | None]] = {}
+        self._audiences: dict[tuple[int, AudienceKind, str], tuple[float, AudienceIds]] = {}
 
     def find_sender(self, address: str) -> KnownSender | None:
         """Find the tenant of a sender by its domain (an own domain) or its employee record.
@@ -94,7 +95,9 @@ class DatabaseSenderDirectory:
         return sender
 
     def forget_senders(self, _tenant_id: int | None = None) -> None:
+        """Drop the cached senders and audience ids, after a change to tenant data."""
         self._senders.clear()
+        self._audiences.clear()
 
     def _look_up_sender(self, address: str) -> KnownSender | None:
         normalised = normalise_address(address)
@@ -133,8 +136,25 @@ class DatabaseSenderDirectory:
         )
 
     def audience_ids(self, tenant_id: int, decision: AudienceDecision) -> AudienceIds:
+        """Map a decision to stored ids, cached like the senders.
+
+        A contact imported without a target group membership publishes no change, so
+        for up to `SENDER_CACHE_SECONDS` its address may still map to its account only.
+        """
         if decision.value is None or decision.kind is AudienceKind.NONE:
             return AudienceIds()
+        key = (tenant_id, decision.kind, decision.value)
+        now = time.monotonic()
+        cached = self._audiences.get(key)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        ids = self._look_up_audience(tenant_id, decision)
+        if len(self._audiences) >= SENDER_CACHE_SIZE:
+            self._audiences.clear()
+        self._audiences[key] = (now + SENDER_CACHE_SECONDS, ids)
+        return ids
+
+    def _look_up_audience(self, tenant_id: int, decision: AudienceDecision) -> AudienceIds:
         with open_tenant_session(self._session_factory, tenant_id) as session:
             # The same mapping the renderer puts into the token; it creates the account of
             # a domain written to for the first time, so the relay log can name it.

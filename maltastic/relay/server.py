@@ -18,6 +18,7 @@ from maltastic.relay.relay_log import RelayLogWriter
 from maltastic.relay.senders import DatabaseSenderDirectory, SenderDirectory
 from maltastic.relay.signature_source import SignatureSource
 from maltastic.runtime import Runtime
+from maltastic.targeting.domains import load_public_suffix_list
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +116,7 @@ class RelayServer:
         # aiosmtpd logs every SMTP command with its addresses at INFO on "mail.log".
         # The relay writes its own lines per message, so only warnings from there remain.
         logging.getLogger("mail.log").setLevel(logging.WARNING)
+        await asyncio.to_thread(load_public_suffix_list)
         self._server = await loop.create_server(
             self._new_protocol, host=self.config.listen_host, port=self.config.listen_port
         )

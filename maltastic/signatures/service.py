@@ -44,6 +44,16 @@ BannerLookup = Callable[[Session, Employee, Audience], BannerDetails | None]
 
 
 @dataclass(frozen=True, slots=True)
+class SignatureInputs:
+    """Everything a signature shows apart from its tracking token."""
+
+    template: TemplateSource
+    employee: EmployeeContext
+    company: CompanyContext
+    banner: BannerDetails
+
+
+@dataclass(frozen=True, slots=True)
 class RenderedSignature:
     html: str
     text: str
@@ -89,20 +99,41 @@ class SignatureService:
         tenant_id = _tenant_id(session)
         if audience is None:
             audience = resolve_audience(session, decision)
-        token = issue_token(
-            self.keyring,
-            tenant_id=tenant_id,
-            employee_id=employee.id,
-            audience=audience,
-            issued_at=now,
-        )
-        company = _company(session, tenant_id)
+        company = company_context(session, tenant_id)
         details = self.banner_lookup(session, employee, audience) or generic_banner(company)
-        content = render_with_token(
-            _template_source(session, template),
+        inputs = SignatureInputs(
+            template=template_source(session, template),
             employee=EmployeeContext.from_employee(employee),
             company=company,
             banner=details,
+        )
+        return self.render_inputs(tenant_id, employee.id, audience, inputs, now=now)
+
+    def render_inputs(
+        self,
+        tenant_id: int,
+        employee_id: int,
+        audience: Audience,
+        inputs: SignatureInputs,
+        *,
+        now: dt.datetime | None = None,
+    ) -> RenderedSignature:
+        """Render from values already read, with a new token; no database access.
+
+        Raises the same errors as `render`.
+        """
+        token = issue_token(
+            self.keyring,
+            tenant_id=tenant_id,
+            employee_id=employee_id,
+            audience=audience,
+            issued_at=now,
+        )
+        content = render_with_token(
+            inputs.template,
+            employee=inputs.employee,
+            company=inputs.company,
+            banner=inputs.banner,
             base_url=self.tracking_base_url,
             token=token,
         )
@@ -183,7 +214,8 @@ def _account_id_for_domain(session: Session, domain: str) -> int | None:
     return ensure_account(session, registrable).id
 
 
-def _template_source(session: Session, template: SignatureTemplate | None) -> TemplateSource:
+def template_source(session: Session, template: SignatureTemplate | None) -> TemplateSource:
+    """Return the sources of `template`, else of the tenant's default or the fallback."""
     if template is None:
         template = session.scalar(
             select(SignatureTemplate).order_by(
@@ -195,7 +227,7 @@ def _template_source(session: Session, template: SignatureTemplate | None) -> Te
     return TemplateSource(template.name, template.html_source, template.text_source)
 
 
-def _company(session: Session, tenant_id: int) -> CompanyContext:
+def company_context(session: Session, tenant_id: int) -> CompanyContext:
     tenant = session.get(Tenant, tenant_id)
     if tenant is None:
         raise LookupError(f"tenant {tenant_id} not found")

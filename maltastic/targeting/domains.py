@@ -138,6 +138,11 @@ def normalise_domain(text: str) -> str:
     return encoded
 
 
+def load_public_suffix_list() -> None:
+    """Parse the public suffix list now, so that the first message does not wait for it."""
+    _public_suffix_list()
+
+
 @functools.cache
 def _public_suffix_list() -> PublicSuffixList:
     # Parsing the bundled list takes tens of milliseconds, so each process does it once.

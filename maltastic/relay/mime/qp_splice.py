@@ -88,7 +88,7 @@ def longest_line(data: bytes) -> int:
 
 
 def _line_around(content: bytes, start: int, end: int) -> tuple[int, int]:
-    """Return the decoded line (or lines) that holds `content[start:end]`, without its break."""
+    """Return the decoded line (or lines) that contains `content[start:end]`, without its break."""
     line_start = content.rfind(b"\n", 0, start) + 1
     line_end = content.find(b"\n", end)
     if line_end < 0:
