@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import binascii
 import codecs
-import itertools
 import re
 from dataclasses import dataclass
 
@@ -23,8 +22,6 @@ QP_LINE_LIMIT = 76
 
 # Charsets in which a text prefix encodes to a byte prefix of the whole text.
 _PREFIX_SAFE_CHARSETS = frozenset({"utf-8", "ascii", "iso8859-1", "iso8859-15", "cp1252"})
-# A hard line break: CRLF or LF that no "=" turns into a soft break.
-_HARD_BREAK = re.compile(rb"(?<!=)\r\n|(?<![=\r])\n")
 _LONE_CR = re.compile(rb"\r(?!\n)")
 
 
@@ -104,19 +101,24 @@ def _encoded_cut(
     """Return where the encoded lines of `content[line_start:line_end]` begin and end."""
     breaks_before = content.count(b"\n", 0, line_start)
     breaks_inside = content.count(b"\n", line_start, line_end)
-    hard_breaks = _HARD_BREAK.finditer(original)
+    # With the LF of each soft break masked (same length), every LF left is a hard break.
+    hard_only = original.replace(b"=\r\n", b"=\r\0").replace(b"=\n", b"=\0")
     cut_start = 0
     if breaks_before:
-        previous = next(itertools.islice(hard_breaks, breaks_before - 1, None), None)
-        if previous is None:
+        pieces = hard_only.split(b"\n", breaks_before)
+        if len(pieces) <= breaks_before:
             return None
-        cut_start = previous.end()
+        cut_start = len(original) - len(pieces[-1])
     if line_end == len(content):
         return cut_start, len(original)
-    following = next(itertools.islice(hard_breaks, breaks_inside, None), None)
-    if following is None:
-        return None
-    return cut_start, following.start()
+    cut_end = cut_start - 1
+    for _ in range(breaks_inside + 1):
+        cut_end = hard_only.find(b"\n", cut_end + 1)
+        if cut_end < 0:
+            return None
+    if cut_end > cut_start and hard_only[cut_end - 1] == ord("\r"):
+        cut_end -= 1
+    return cut_start, cut_end
 
 
 def _wrap_line(line: bytes, eol: bytes) -> bytes:
