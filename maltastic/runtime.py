@@ -43,11 +43,18 @@ class Runtime:
         )
 
     def connect_change_bus(self) -> RedisChangeBus | None:
-        """Share index invalidations with other processes when Redis is configured."""
+        """Share tenant changes with other processes when Redis is configured.
+
+        A change from another process reaches every subscriber of this process's change
+        feed: the index registry and the relay's caches.
+        """
         if self.settings.redis_url is None:
             return None
-        bus = RedisChangeBus(self.settings.redis_url, self.indexes.invalidate)
-        self.change_feed.subscribe(bus.publish)
+        bus = RedisChangeBus(
+            self.settings.redis_url,
+            lambda tenant_id: self.change_feed.publish(tenant_id, remote=True),
+        )
+        self.change_feed.subscribe(bus.publish, local_only=True)
         bus.start()
         return bus
 

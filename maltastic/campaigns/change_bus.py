@@ -1,7 +1,8 @@
 """Spread "tenant data changed" between processes over Redis publish/subscribe.
 
-Each process publishes the tenants its own commits changed and rebuilds the indexes of
-tenants that other processes changed. A message lost while a process was disconnected
+Each process publishes the tenants its own commits changed, and hands the tenants that
+other processes changed to its own change feed, which rebuilds their indexes and drops
+cached values. A message lost while a process was disconnected
 is not repeated.
 
 NOTE: until a periodic full refresh exists, a process that missed a message keeps an

@@ -53,16 +53,23 @@ TenantListener = Callable[[int], None]
 
 
 class ChangeFeed:
-    """Subscribers hear the id of each tenant whose resolution data a commit changed."""
+    """Subscribers hear the id of each tenant whose resolution data a commit changed.
+
+    A change that another process committed (`publish(..., remote=True)`) reaches every
+    subscriber except those registered with `local_only`, such as the publisher that
+    sends this process's changes to the others.
+    """
 
     def __init__(self) -> None:
-        self._listeners: list[TenantListener] = []
+        self._listeners: list[tuple[TenantListener, bool]] = []
 
-    def subscribe(self, listener: TenantListener) -> None:
-        self._listeners.append(listener)
+    def subscribe(self, listener: TenantListener, *, local_only: bool = False) -> None:
+        self._listeners.append((listener, local_only))
 
-    def publish(self, tenant_id: int) -> None:
-        for listener in self._listeners:
+    def publish(self, tenant_id: int, *, remote: bool = False) -> None:
+        for listener, local_only in self._listeners:
+            if remote and local_only:
+                continue
             try:
                 listener(tenant_id)
             except Exception:

@@ -154,7 +154,10 @@ class CampaignIndex:
 
 
 def first_active(campaigns: Iterable[IndexedCampaign], now: dt.datetime) -> IndexedCampaign | None:
-    return next((campaign for campaign in campaigns if campaign.is_active(now)), None)
+    for campaign in campaigns:
+        if campaign.is_active(now):
+            return campaign
+    return None
 
 
 def resolved(campaign: IndexedCampaign, reason: ResolutionReason) -> ResolvedCampaign:
