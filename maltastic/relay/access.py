@@ -2,8 +2,9 @@
 
 The relay is not an open relay. A client is allowed when its address is in an allowed
 network, when it presented a verified TLS client certificate with an allowed name, or
-when it authenticated with SMTP AUTH. The sender check (known tenants only) follows in
-the handler.
+when it authenticated with SMTP AUTH. A client in one of a tenant's relay source
+networks is allowed only for that tenant's senders (`tenant_network_source`). The sender
+check (known tenants only) follows in the handler.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import hashlib
 import hmac
 import ipaddress
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
@@ -73,6 +74,19 @@ def authorise_client(config: RelayConfig, session: Session) -> str | None:
     for name in certificate_names(session):
         if any(name_matches(name, allowed) for allowed in config.allowed_client_cert_names):
             return f"TLS client certificate {name}"
+    return None
+
+
+def tenant_network_source(
+    session: Session, networks: Iterable[ipaddress.IPv4Network | ipaddress.IPv6Network]
+) -> str | None:
+    """Return why a client in one of the sender's tenant networks may relay, else None."""
+    address = peer_address(session)
+    if address is None:
+        return None
+    for network in networks:
+        if address.version == network.version and address in network:
+            return f"tenant relay network {network}"
     return None
 
 

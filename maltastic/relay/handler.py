@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from maltastic.relay.access import authorise_client, format_peer
+from maltastic.relay.access import authorise_client, format_peer, tenant_network_source
 from maltastic.relay.config import RelayConfig
 from maltastic.relay.delivery import Delivery, NextHopDelivery, OutboxDelivery, Reply
 from maltastic.relay.models import RelayAction
@@ -92,11 +92,6 @@ class RelayHandler:
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
     ) -> str:
         state = self._state(server, session)
-        source = authorise_client(self._config, session)
-        if source is None:
-            logger.warning("%s MAIL FROM rejected: client is not an allowed source", state.peer)
-            return self._not_allowed_reply(session)
-
         mail_from = "" if address == NULL_SENDER else address
         sender: KnownSender | None = None
         if mail_from:
@@ -105,12 +100,23 @@ class RelayHandler:
             except Exception:
                 logger.exception("%s sender lookup for <%s> failed", state.peer, mail_from)
                 return SENDER_LOOKUP_FAILED
-            if sender is None:
-                logger.warning("%s MAIL FROM <%s> rejected: unknown sender", state.peer, mail_from)
-                return (
-                    f"550 5.7.1 Sender <{mail_from}> belongs to no Maltastic tenant: this "
-                    "relay accepts mail only from its tenants' domains and employees"
-                )
+
+        try:
+            source = await self._source(session, sender)
+        except Exception:
+            logger.exception("%s relay network lookup for <%s> failed", state.peer, mail_from)
+            return SENDER_LOOKUP_FAILED
+        if source is None:
+            # The same reply for known and unknown senders, so a client that may not
+            # relay learns nothing about the tenants.
+            logger.warning("%s MAIL FROM rejected: client is not an allowed source", state.peer)
+            return self._not_allowed_reply(session)
+        if mail_from and sender is None:
+            logger.warning("%s MAIL FROM <%s> rejected: unknown sender", state.peer, mail_from)
+            return (
+                f"550 5.7.1 Sender <{mail_from}> belongs to no Maltastic tenant: this "
+                "relay accepts mail only from its tenants' domains and employees"
+            )
 
         reply = await state.delivery.start(mail_from, smtp_utf8="SMTPUTF8" in options)
         if not reply.accepted:
@@ -242,6 +248,15 @@ class RelayHandler:
         if self._config.next_hop is None:
             return OutboxDelivery(self._config, self._executor, peer)
         return NextHopDelivery(self._config, peer)
+
+    async def _source(self, session: Session, sender: KnownSender | None) -> str | None:
+        """Return why this client may relay mail of `sender`, or None when it may not."""
+        source = authorise_client(self._config, session)
+        if source is not None or sender is None:
+            return source
+        directory = self._services.directory
+        networks = await self._in_thread(directory.relay_networks, sender.tenant_id)
+        return tenant_network_source(session, networks)
 
     def _not_allowed_reply(self, session: Session) -> str:
         if self._config.auth_users and (session.ssl or self._config.auth_allow_plaintext):

@@ -6,6 +6,8 @@ never on the event loop.
 
 from __future__ import annotations
 
+import ipaddress
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,8 +26,12 @@ from maltastic.targeting.models import (
     TargetLevel,
     target_group_contacts,
 )
-from maltastic.tenants.models import DomainKind, TenantDomain
+from maltastic.tenants.models import DomainKind, NetworkPurpose, TenantDomain, TenantNetwork
 from maltastic.tenants.service import tenant_for_sender_domain
+
+logger = logging.getLogger(__name__)
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +64,8 @@ class SenderDirectory(Protocol):
 
     def audience_ids(self, tenant_id: int, decision: AudienceDecision) -> AudienceIds: ...
 
+    def relay_networks(self, tenant_id: int) -> tuple[IPNetwork, ...]: ...
+
 
 SENDER_CACHE_SECONDS = 60.0
 SENDER_CACHE_SIZE = 10_000
@@ -77,6 +85,7 @@ class DatabaseSenderDirectory:
         self._policies = policies
         self._senders: dict[str, tuple[float, KnownSender | None]] = {}
         self._audiences: dict[tuple[int, AudienceKind, str], tuple[float, AudienceIds]] = {}
+        self._networks: dict[int, tuple[float, tuple[IPNetwork, ...]]] = {}
 
     def find_sender(self, address: str) -> KnownSender | None:
         """Find the tenant of a sender by its domain (an own domain) or its employee record.
@@ -98,6 +107,7 @@ class DatabaseSenderDirectory:
         """Drop the cached senders and audience ids, after a change to tenant data."""
         self._senders.clear()
         self._audiences.clear()
+        self._networks.clear()
 
     def _look_up_sender(self, address: str) -> KnownSender | None:
         normalised = normalise_address(address)
@@ -154,6 +164,22 @@ class DatabaseSenderDirectory:
         self._audiences[key] = (now + SENDER_CACHE_SECONDS, ids)
         return ids
 
+    def relay_networks(self, tenant_id: int) -> tuple[IPNetwork, ...]:
+        """Return the networks whose mail servers may relay mail of the tenant's senders."""
+        now = time.monotonic()
+        cached = self._networks.get(tenant_id)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        with open_tenant_session(self._session_factory, tenant_id) as session:
+            cidrs = session.scalars(
+                select(TenantNetwork.cidr).where(
+                    TenantNetwork.purpose == NetworkPurpose.RELAY_SOURCE
+                )
+            ).all()
+        networks = tuple(network for cidr in cidrs if (network := _network(tenant_id, cidr)))
+        self._networks[tenant_id] = (now + SENDER_CACHE_SECONDS, networks)
+        return networks
+
     def _look_up_audience(self, tenant_id: int, decision: AudienceDecision) -> AudienceIds:
         with open_tenant_session(self._session_factory, tenant_id) as session:
             # The same mapping the renderer puts into the token; it creates the account of
@@ -172,3 +198,11 @@ class DatabaseSenderDirectory:
         )
         with open_tenant_session(self._session_factory, tenant_id) as session:
             return session.scalar(query) is not None
+
+
+def _network(tenant_id: int, cidr: str) -> IPNetwork | None:
+    try:
+        return ipaddress.ip_network(cidr)
+    except ValueError:
+        logger.warning("tenant id=%s: relay source network %r is invalid, ignored", tenant_id, cidr)
+        return None

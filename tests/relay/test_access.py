@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import ipaddress
 import smtplib
+from collections.abc import Callable, Iterator
 
 import pytest
+from sqlalchemy import delete
 
+from maltastic.db.tenancy import open_tenant_session
+from maltastic.runtime import Runtime
+from maltastic.tenants.models import NetworkPurpose, TenantNetwork
+from maltastic.tenants.service import create_tenant, find_tenant
 from tests.relay.conftest import RelayFactory, RunningNextHop
 from tests.relay.support import Certificates
 
@@ -273,3 +279,87 @@ def test_client_certificate_other_name_rejected(
 
     assert code == 550
     assert next_hop.handler.messages == []
+
+
+@pytest.fixture
+def loopback_relay_network(demo_runtime: Runtime) -> Iterator[Callable[[str], None]]:
+    """Add 127.0.0.0/8 as a relay source network of a tenant; removed after the test."""
+    added: list[tuple[int, int]] = []
+
+    def add(slug: str) -> None:
+        with demo_runtime.session_factory() as session:
+            tenant = find_tenant(session, slug)
+            assert tenant is not None
+            tenant_id = tenant.id
+        with open_tenant_session(demo_runtime.session_factory, tenant_id) as session:
+            network = TenantNetwork(cidr="127.0.0.0/8", purpose=NetworkPurpose.RELAY_SOURCE)
+            session.add(network)
+            session.commit()
+            added.append((tenant_id, network.id))
+
+    yield add
+    for tenant_id, network_id in added:
+        with open_tenant_session(demo_runtime.session_factory, tenant_id) as session:
+            session.execute(delete(TenantNetwork).where(TenantNetwork.id == network_id))
+            session.commit()
+
+
+@pytest.fixture
+def other_tenant(demo_runtime: Runtime) -> str:
+    """A second tenant in the shared demo database; the tests only add networks to it."""
+    with demo_runtime.session_factory() as session:
+        if find_tenant(session, "andere") is None:
+            create_tenant(session, slug="andere", name="Andere AG", own_domains=["andere.de"])
+            session.commit()
+    return "andere"
+
+
+def test_tenant_network_relays_own_senders(
+    start_relay: RelayFactory,
+    next_hop: RunningNextHop,
+    loopback_relay_network: Callable[[str], None],
+) -> None:
+    loopback_relay_network("beispiel")
+    relay = start_relay(next_hop.port, allowed_networks=OTHER_NETWORK)
+
+    with smtplib.SMTP("127.0.0.1", relay.port) as client:
+        refused = client.sendmail(SENDER, [RECIPIENT], MESSAGE)
+
+    assert refused == {}
+    assert len(next_hop.handler.messages) == 1
+
+
+def test_tenant_network_rejects_other_tenants_senders(
+    start_relay: RelayFactory,
+    next_hop: RunningNextHop,
+    loopback_relay_network: Callable[[str], None],
+    other_tenant: str,
+) -> None:
+    loopback_relay_network(other_tenant)
+    relay = start_relay(next_hop.port, allowed_networks=OTHER_NETWORK)
+
+    with smtplib.SMTP("127.0.0.1", relay.port) as client:
+        client.ehlo("upstream.test")
+        code, text = client.mail(SENDER)
+
+    assert code == 550
+    assert b"not an allowed source" in text
+    assert next_hop.handler.messages == []
+
+
+@pytest.mark.parametrize("sender", ["spammer@elsewhere.example", "<>"])
+def test_tenant_network_rejects_senders_without_tenant(
+    start_relay: RelayFactory,
+    next_hop: RunningNextHop,
+    loopback_relay_network: Callable[[str], None],
+    sender: str,
+) -> None:
+    loopback_relay_network("beispiel")
+    relay = start_relay(next_hop.port, allowed_networks=OTHER_NETWORK)
+
+    with smtplib.SMTP("127.0.0.1", relay.port) as client:
+        client.ehlo("upstream.test")
+        code, text = client.mail(sender)
+
+    assert code == 550
+    assert b"not an allowed source" in text
