@@ -122,9 +122,7 @@ def test_employee_edit_reaches_next_signature(
     assert "Leiterin Versuchslabor" in sign(source, directory).text
 
 
-def test_repeated_messages_read_no_rows(
-    demo: Runtime, directory: DatabaseSenderDirectory
-) -> None:
+def test_repeated_messages_read_no_rows(demo: Runtime, directory: DatabaseSenderDirectory) -> None:
     source = RenderedSignatureSource(demo)
     sign(source, directory)
     statements: list[str] = []
