@@ -118,7 +118,7 @@ class SignatureService:
         *,
         now: dt.datetime | None = None,
     ) -> RenderedSignature:
-        """Render from values already read, with a new token; no database access.
+        """Render from values already read, with a new token and without database access.
 
         Raises the same errors as `render`.
         """

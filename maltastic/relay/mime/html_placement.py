@@ -17,8 +17,8 @@ SIGNATURE_MARKER_ATTRIBUTE = "data-maltastic-signature"
 SIGNATURE_MARKER = f'{SIGNATURE_MARKER_ATTRIBUTE}="1"'
 
 _FLAGS = re.IGNORECASE | re.DOTALL
-# Markup names are ASCII, so the marker patterns ignore only ASCII case; that lets a
-# plain substring test on the ASCII-lowercased body rule a pattern out before it runs.
+# Markup names are ASCII, so the marker patterns ignore only ASCII case. A substring
+# test on the ASCII-lowercased body can then rule a pattern out before it runs.
 _MARKER_FLAGS = _FLAGS | re.ASCII
 
 
