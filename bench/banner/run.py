@@ -170,18 +170,14 @@ def start_maltastic(
     command = [
         sys.executable,
         "-m",
-        "uvicorn",
-        "--factory",
-        "maltastic.asgi:create_app_from_environment",
+        "maltastic",
+        "serve-tracking",
+        "--workers",
+        str(workers),
         "--host",
         "127.0.0.1",
         "--port",
         str(port),
-        "--workers",
-        str(workers),
-        "--no-access-log",
-        "--log-level",
-        "warning",
     ]
     return subprocess.Popen(command, env=environment, stderr=log.open("wb"))
 

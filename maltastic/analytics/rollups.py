@@ -26,9 +26,12 @@ KEY_COLUMNS = (
 
 
 def rollup_key(event: PendingEvent) -> RollupKey:
+    occurred_at = event.occurred_at
+    if occurred_at.tzinfo is not dt.UTC:
+        occurred_at = occurred_at.astimezone(dt.UTC)
     return (
         event.tenant_id,
-        event.occurred_at.astimezone(dt.UTC).date(),
+        occurred_at.date(),
         event.campaign_id or NO_DIMENSION,
         event.account_id or NO_DIMENSION,
         event.contact_id or NO_DIMENSION,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
@@ -59,6 +60,36 @@ def serve() -> None:
 
     with open_runtime() as runtime:
         run_server(runtime)
+
+
+@app.command("serve-tracking")
+def serve_tracking(
+    workers: Annotated[
+        int, typer.Option(min=1, help="Worker processes; default: the number of CPUs")
+    ] = os.cpu_count() or 1,
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on; default: MALTASTIC_HTTP_HOST")
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(min=0, max=65535, help="Port to listen on; default: MALTASTIC_HTTP_PORT"),
+    ] = None,
+) -> None:
+    """Serve only the public tracking endpoints (banner, click, health) in worker processes."""
+    from maltastic.tracking.workers import run_tracking_server
+
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        fail(str(error))
+    configure_logging(settings)
+    status = run_tracking_server(
+        settings,
+        settings.http_host if host is None else host,
+        settings.http_port if port is None else port,
+        workers,
+    )
+    raise typer.Exit(status)
 
 
 @db_app.command("upgrade")
