@@ -2,8 +2,9 @@
 
 Owners and admins may do everything. Marketing may work on campaigns, banners, target
 groups and analytics and has no access to employees or settings. Read-only users see every
-page a marketing user or admin sees and change nothing. Every write also checks the
-form's CSRF token.
+page a marketing user or admin sees except the privacy page, and change nothing. The
+privacy page shows and erases one contact's personal data, so only owners and admins
+may open it. Every write also checks the form's CSRF token.
 """
 
 from __future__ import annotations
@@ -31,13 +32,14 @@ class Area(enum.StrEnum):
     DIRECTORY = "directory"  # departments and employees
     MARKETING = "marketing"  # campaigns, banners, target groups, analytics
     SETTINGS = "settings"  # tenant settings and internal domains
+    PRIVACY = "privacy"  # export and erasure of a contact's personal data
 
 
 _VISIBLE: dict[Role, frozenset[Area]] = {
     Role.OWNER: frozenset(Area),
     Role.ADMIN: frozenset(Area),
     Role.MARKETING: frozenset({Area.MARKETING}),
-    Role.READ_ONLY: frozenset(Area),
+    Role.READ_ONLY: frozenset(Area) - {Area.PRIVACY},
 }
 _EDITABLE: dict[Role, frozenset[Area]] = {
     Role.OWNER: frozenset(Area),

@@ -30,6 +30,7 @@ from maltastic.web.routes import (
     health,
     outbox,
     overview,
+    privacy,
     setup_guide,
     signature_templates,
     target_groups,
@@ -74,6 +75,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         signature_templates,
         domains,
         tenant_settings,
+        privacy,
         outbox,
         setup_guide,
     ):

@@ -75,6 +75,7 @@ NAVIGATION = (
     ("/departments", N_("Departments"), Area.DIRECTORY),
     ("/domains", N_("Internal domains"), Area.SETTINGS),
     ("/settings", N_("Settings"), Area.SETTINGS),
+    ("/privacy", N_("Privacy"), Area.PRIVACY),
     ("/outbox", N_("Outbox"), Area.SETTINGS),
     ("/setup", N_("Setup"), Area.SETTINGS),
 )

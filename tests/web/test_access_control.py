@@ -37,6 +37,10 @@ POST_ROUTES = (
     "/domains",
     "/domains/1/delete",
     "/settings",
+    "/privacy",
+    "/privacy/export",
+    "/privacy/erase/confirm",
+    "/privacy/erase",
 )
 DIRECTORY_AND_SETTINGS_PAGES = ("/employees", "/departments", "/domains", "/settings")
 MARKETING_PAGES = ("/campaigns", "/banners", "/target-groups")
