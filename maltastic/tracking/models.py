@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Index, LargeBinary, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from maltastic.db.base import Base, BigIntegerId, CreatedAt, TenantOwned, enum_type
@@ -34,6 +34,9 @@ class TrackingEvent(TenantOwned, Base):
     __table_args__ = (Index("ix_tracking_events_tenant_time", "tenant_id", "occurred_at"),)
 
     id: Mapped[int] = mapped_column(BigIntegerId, primary_key=True)
+    # No index of its own: the (tenant_id, occurred_at) index serves every lookup by
+    # tenant, and each index costs time on every one of the many inserts.
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     occurred_at: Mapped[dt.datetime]
     kind: Mapped[EventKind] = mapped_column(enum_type(EventKind))
     traffic_class: Mapped[TrafficClass] = mapped_column(enum_type(TrafficClass))

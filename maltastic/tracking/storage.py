@@ -49,17 +49,23 @@ def write_events(engine: Engine, events: list[PendingEvent]) -> None:
         add_to_rollups(connection, events)
 
 
+ROWS_PER_STATEMENT = 100
+
+
 def insert_event_rows(connection: Connection, events: list[PendingEvent]) -> None:
+    """Insert the events as multi-row INSERT statements of up to ROWS_PER_STATEMENT rows.
+
+    The SQLite driver releases the interpreter lock around every statement it steps, so
+    one statement per row made the writer thread and the request loop hand the lock back
+    and forth for every event.
+    """
     sqlite = connection.dialect.name == "sqlite"
     placeholder = "?" if sqlite else "%s"
-    # Table and column names are constants; every value is a bound parameter.
-    statement = (
-        f"INSERT INTO {TrackingEvent.__tablename__} ({', '.join(EVENT_COLUMNS)}) "  # noqa: S608
-        f"VALUES ({', '.join([placeholder] * len(EVENT_COLUMNS))})"
-    )
+    row_placeholders = f"({', '.join([placeholder] * len(EVENT_COLUMNS))})"
     as_time, as_minute = (sqlite_time, sqlite_minute) if sqlite else (same_time, same_time)
-    rows = [
-        (
+    values: list[object] = []
+    for event in events:
+        values += (
             event.tenant_id,
             as_time(event.occurred_at),
             ENUM_VALUES[event.kind],
@@ -71,9 +77,22 @@ def insert_event_rows(connection: Connection, events: list[PendingEvent]) -> Non
             event.contact_id,
             as_minute(event.token_issued_at),
         )
-        for event in events
-    ]
-    connection.exec_driver_sql(statement, rows)
+    width = len(EVENT_COLUMNS)
+    for start in range(0, len(events), ROWS_PER_STATEMENT):
+        count = min(ROWS_PER_STATEMENT, len(events) - start)
+        connection.exec_driver_sql(
+            _insert_statement(count, row_placeholders),
+            tuple(values[start * width : (start + count) * width]),
+        )
+
+
+@lru_cache(maxsize=2 * ROWS_PER_STATEMENT)
+def _insert_statement(rows: int, row_placeholders: str) -> str:
+    # Table and column names are constants; every value is a bound parameter.
+    return (
+        f"INSERT INTO {TrackingEvent.__tablename__} ({', '.join(EVENT_COLUMNS)}) "  # noqa: S608
+        f"VALUES {', '.join([row_placeholders] * rows)}"
+    )
 
 
 def sqlite_time(moment: dt.datetime | None) -> str | None:
