@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
@@ -29,6 +30,9 @@ logger = logging.getLogger(__name__)
 QUEUE_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
 MAX_LISTED = 500
 MAX_SHOWN_CHARS = 1_000_000  # longer HTML or text parts are cut in the viewer
+
+# Returns the URL to show in place of an image URL, or None to keep it.
+ImageSource = Callable[[str], str | None]
 
 _TABLE_ATTRIBUTES = {"width", "height", "align", "valign", "bgcolor", "border"}
 SAFE_ATTRIBUTES: dict[str, set[str]] = {
@@ -92,7 +96,10 @@ def message_path(directory: Path, entry: OutboxEntry) -> Path:
     return directory / f"{entry.queue_id}{MESSAGE_SUFFIX}"
 
 
-def read_message(directory: Path, entry: OutboxEntry) -> MessageView:
+def read_message(
+    directory: Path, entry: OutboxEntry, image_source: ImageSource | None = None
+) -> MessageView:
+    """Read and decode a message; see `sanitise_html` for `image_source`."""
     data = message_path(directory, entry).read_bytes()
     message = BytesParser(policy=policy.default).parsebytes(data)
     assert isinstance(message, EmailMessage)  # policy.default builds EmailMessage objects
@@ -100,19 +107,25 @@ def read_message(directory: Path, entry: OutboxEntry) -> MessageView:
     truncated = any(part is not None and len(part) > MAX_SHOWN_CHARS for part in (html, text))
     return MessageView(
         headers=_headers(message),
-        html=sanitise_html(html[:MAX_SHOWN_CHARS]) if html is not None else None,
+        html=sanitise_html(html[:MAX_SHOWN_CHARS], image_source) if html is not None else None,
         text=text[:MAX_SHOWN_CHARS] if text is not None else None,
         attachments=_attachments(message),
         truncated=truncated,
     )
 
 
-def sanitise_html(html: str) -> str:
+def sanitise_html(html: str, image_source: ImageSource | None = None) -> str:
     """Remove scripts, event handlers, forms, frames and style sheets, but keep layout and images.
 
-    NOTE: images stay, so opening a processed message loads its banner from the tracking
-    service, which the tracking service may count as an impression.
+    `image_source` may replace an image URL (for example a tracking banner, which would
+    count an impression when loaded) with another URL; None keeps the original.
     """
+
+    def replace_image(element: str, attribute: str, value: str) -> str | None:
+        if image_source is not None and element == "img" and attribute == "src":
+            return image_source(value) or value
+        return value
+
     return nh3.clean(
         html,
         tags=SAFE_TAGS,
@@ -121,6 +134,7 @@ def sanitise_html(html: str) -> str:
         url_schemes=SAFE_URL_SCHEMES,
         link_rel="noopener noreferrer",
         strip_comments=True,
+        attribute_filter=replace_image,
     )
 
 

@@ -6,13 +6,21 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 
+from maltastic.campaigns.audience import Audience
 from maltastic.db.migrate import upgrade_database
+from maltastic.db.tenancy import open_tenant_session
 from maltastic.demo.loader import DemoLogin, load_demo
+from maltastic.directory.models import Employee
 from maltastic.relay.models import RelayAction
 from maltastic.relay.outbox import OutgoingMessage, write_outbox_message
 from maltastic.runtime import Runtime
 from maltastic.settings import Settings
+from maltastic.tracking.keyring import ensure_signing_key, load_keyring
+from maltastic.tracking.links import banner_url
+from maltastic.tracking.models import TrackingEvent
+from maltastic.tracking.tokens import issue_token
 from maltastic.users.models import Role
 from maltastic.web.app import create_app
 from tests.conftest import TEST_SECRET_KEY
@@ -177,3 +185,53 @@ def test_empty_outbox_explains_itself(outbox_runtime: Runtime) -> None:
         page = client.get("/outbox")
     assert page.status_code == 200
     assert "Der Postausgang ist leer." in page.text
+
+
+def banner_mail(image_url: str) -> bytes:
+    return (
+        b"From: Anna Schmidt <anna.schmidt@beispiel.de>\r\n"
+        b"To: Max Mustermann <max.mustermann@kunde-a.de>\r\n"
+        b"Subject: Banner\r\n"
+        b"Content-Type: text/html; charset=utf-8\r\n\r\n"
+        b'<p>Hallo</p><img src="' + image_url.encode() + b'" alt="Banner">\r\n'
+    )
+
+
+def demo_banner_url(runtime: Runtime, slug: str) -> str:
+    with runtime.session_factory() as session:
+        owner = tenant_id(session, slug)
+    with open_tenant_session(runtime.session_factory, owner) as session:
+        ensure_signing_key(session, runtime.secret_box)
+        session.commit()
+    with runtime.session_factory() as session:
+        employee = session.scalars(
+            select(Employee.id).where(Employee.tenant_id == owner).order_by(Employee.id)
+        ).first()
+        keyring = load_keyring(session, runtime.secret_box)
+    token = issue_token(
+        keyring, tenant_id=owner, employee_id=employee or 1, audience=Audience.nobody()
+    )
+    return banner_url(runtime.settings.public_base_url, token)
+
+
+def test_detail_embeds_tracking_banners_without_loading_them(
+    outbox_runtime: Runtime, outbox: Path, server: tuple[str, DemoLogin, int]
+) -> None:
+    url, login, _other = server
+    own_banner = demo_banner_url(outbox_runtime, "beispiel")
+    foreign_banner = demo_banner_url(outbox_runtime, "andere")
+    with outbox_runtime.session_factory() as session:
+        own = tenant_id(session, "beispiel")
+    mail = banner_mail(own_banner) + banner_mail(foreign_banner).split(b"\r\n\r\n", 1)[1]
+    write_outbox_message(outbox, outgoing("20260303T090600-dddd0001", own, 6, mail))
+
+    with logged_in(url, login.email, login.password) as client:
+        page = client.get("/outbox/20260303T090600-dddd0001")
+
+    srcdoc = page.text.split('srcdoc="', 1)[1].split('"', 1)[0]
+    assert page.status_code == 200
+    assert "data:image/png;base64," in srcdoc
+    assert own_banner not in srcdoc  # the tracking service is never asked for it
+    assert foreign_banner in srcdoc  # another tenant's token is not resolved
+    with outbox_runtime.session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(TrackingEvent)) == 0

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends
 from starlette.responses import FileResponse, Response
 
 from maltastic.relay import outbox_view
+from maltastic.tracking.preview import embedded_banners
 from maltastic.web.access import AdminContext, Area, NotFoundError, viewer
 from maltastic.web.dependencies import runtime_of
 from maltastic.web.routes.campaigns import tenant_zone
@@ -48,7 +49,9 @@ def list_page(context: View) -> Response:
 @router.get("/{queue_id}")
 def detail_page(queue_id: str, context: View) -> Response:
     entry = find_or_404(context, queue_id)
-    view = outbox_view.read_message(outbox_dir(context), entry)
+    # Banners are embedded, so that looking at sent mail counts no impression.
+    images = embedded_banners(runtime_of(context.request), context.identity.tenant_id)
+    view = outbox_view.read_message(outbox_dir(context), entry, images)
     with context.session() as session:
         zone = tenant_zone(session, context)
     response = render(
