@@ -32,6 +32,7 @@ from maltastic.tracking.models import TrackingEvent
 
 logger = logging.getLogger(__name__)
 
+
 @dataclass(frozen=True)
 class ErasureReport:
     """Counts of the rows an erasure changed, with the contact named by id only."""

@@ -31,7 +31,8 @@ def test_serve_prints_login_and_stops_on_sigterm(sqlite_url: str, tmp_path: Path
     process = subprocess.Popen(
         [sys.executable, "-m", "maltastic", "serve"],
         cwd=tmp_path,
-        env=cli_environment(sqlite_url, http_port=str(port)),
+        # Free ports for both listeners, so a product running on this machine is no obstacle.
+        env=cli_environment(sqlite_url, http_port=str(port), smtp_port=str(free_port())),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
