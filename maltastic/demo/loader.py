@@ -16,6 +16,7 @@ from maltastic.demo.banners import draw_banner
 from maltastic.directory.models import Department, Employee
 from maltastic.security.secrets import SecretBox
 from maltastic.signatures.models import SignatureTemplate
+from maltastic.targeting.domains import is_freemail, registrable_domain
 from maltastic.targeting.models import Account, Contact, TargetGroup, TargetLevel
 from maltastic.tenants.models import Tenant
 from maltastic.tenants.service import create_tenant, find_tenant
@@ -150,6 +151,9 @@ def ensure_contact(session: Session, address: str) -> Contact:
         first, _, last = address.partition("@")[0].partition(".")
         contact = Contact(email=address, first_name=first.title(), last_name=last.title())
         session.add(contact)
+    domain = registrable_domain(address.rpartition("@")[2])
+    if contact.account is None and domain is not None and not is_freemail(domain):
+        contact.account = ensure_account(session, domain)
     return contact
 
 

@@ -13,11 +13,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from maltastic.audit.service import AuditAction, record_change
 from maltastic.i18n.catalog import gettext as _
+from maltastic.targeting.domains import is_freemail, registrable_domain
 from maltastic.targeting.members import MemberError, account_domain, contact_address
 from maltastic.targeting.models import (
     Account,
@@ -182,18 +183,62 @@ def add_accounts(session: Session, group: TargetGroup, members: list[Member]) ->
 
 
 def add_contacts(session: Session, group: TargetGroup, members: list[Member]) -> int:
-    rows = [
+    """Add contact members, each linked to the account of its company domain."""
+    accounts = contact_accounts(session, group.tenant_id, [m.key for m in members])
+    account_ids = [accounts.get(m.key) for m in members]
+    rows: list[dict[str, Any]] = [
         {
             "email": m.key,
             "first_name": m.first_name,
             "last_name": m.last_name,
             "tenant_id": group.tenant_id,
             "external_ids": {},
+            "account_id": account_id,
         }
-        for m in members
+        for m, account_id in zip(members, account_ids, strict=True)
     ]
     ids = ensure_rows(session, Contact, Contact.email, rows, "email")
+    link_accounts_of_existing(session, ids, account_ids)
     return link_members(session, group, target_group_contacts, "contact_id", ids)
+
+
+def contact_accounts(session: Session, tenant_id: int, addresses: list[str]) -> dict[str, int]:
+    """Map each address at a company domain to the id of that domain's Account.
+
+    Missing accounts are created. Freemail addresses (including the tenant's own
+    freemail list) belong to no company and are left out.
+    """
+    extra_freemail = frozenset(
+        session.scalars(select(TenantDomain.domain).where(TenantDomain.kind == DomainKind.FREEMAIL))
+    )
+    domains: dict[str, str] = {}
+    for address in addresses:
+        domain = registrable_domain(address.rpartition("@")[2])
+        if domain is not None and not is_freemail(domain, extra_freemail):
+            domains[address] = domain
+    distinct = sorted(set(domains.values()))
+    rows = [{"domain": domain, "name": "", "tenant_id": tenant_id} for domain in distinct]
+    ids = dict(
+        zip(distinct, ensure_rows(session, Account, Account.domain, rows, "domain"), strict=True)
+    )
+    return {address: ids[domain] for address, domain in domains.items()}
+
+
+def link_accounts_of_existing(
+    session: Session, contact_ids: list[int], account_ids: list[int | None]
+) -> None:
+    """Give contacts stored without an account the account of their domain."""
+    by_account: dict[int, list[int]] = {}
+    for contact_id, account_id in zip(contact_ids, account_ids, strict=True):
+        if account_id is not None:
+            by_account.setdefault(account_id, []).append(contact_id)
+    for account_id, contacts in by_account.items():
+        for chunk in chunks(contacts):
+            session.execute(
+                update(Contact)
+                .where(Contact.id.in_(chunk), Contact.account_id.is_(None))
+                .values(account_id=account_id)
+            )
 
 
 def ensure_rows(

@@ -110,3 +110,31 @@ def test_hundred_thousand_contacts(session_factory: sessionmaker[Session], tenan
     # A generous bound: on one development machine the import took about 4 s on SQLite
     # and 12 s on PostgreSQL.
     assert elapsed < 120, f"import of 100,000 contacts took {elapsed:.1f} s"
+
+
+def test_contacts_are_linked_to_their_company_account(
+    session_factory: sessionmaker[Session], tenant_id: int
+) -> None:
+    group_id = new_group(session_factory, tenant_id, TargetLevel.CONTACT)
+    with open_tenant_session(session_factory, tenant_id) as session, session.begin():
+        session.add(Contact(email="alt@kunde-c.de"))  # stored before accounts were linked
+    rows = [
+        ("E-Mail",),
+        ("eva.beispiel@vertrieb.kunde-c.de",),
+        ("alt@kunde-c.de",),
+        ("privat@gmx.de",),
+    ]
+    with open_tenant_session(session_factory, tenant_id) as session, session.begin():
+        group = session.get_one(TargetGroup, group_id)
+        import_members(session, None, group, rows, skip_rejected=False)
+
+    with open_tenant_session(session_factory, tenant_id) as session:
+        rows_found = session.execute(
+            select(Contact.email, Account.domain).outerjoin(
+                Account, Contact.account_id == Account.id
+            )
+        )
+        domains = {email: domain for email, domain in rows_found}
+    assert domains["eva.beispiel@vertrieb.kunde-c.de"] == "kunde-c.de"
+    assert domains["alt@kunde-c.de"] == "kunde-c.de"
+    assert domains["privat@gmx.de"] is None
