@@ -29,6 +29,9 @@ NETWORK_FIELDS = {
     "own_networks": NetworkPurpose.OWN_NETWORK,
     "relay_networks": NetworkPurpose.RELAY_SOURCE,
 }
+# Relay source networks let every host in them send mail as the tenant's senders, so a
+# network wider than these prefixes (about a million IPv4 addresses) is rejected.
+RELAY_NETWORK_MIN_PREFIX = {4: 12, 6: 32}
 
 
 @dataclass(frozen=True)
@@ -144,9 +147,23 @@ def parse_networks(text: str, field: str, errors: FieldErrors) -> list[str]:
         except ValueError:
             errors.add(field, network_error(entry))
             continue
+        if (
+            field == "relay_networks"
+            and network.prefixlen < RELAY_NETWORK_MIN_PREFIX[network.version]
+        ):
+            errors.add(field, too_broad_error(network))
+            continue
         if str(network) not in cidrs:
             cidrs.append(str(network))
     return cidrs
+
+
+def too_broad_error(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> str:
+    limit = RELAY_NETWORK_MIN_PREFIX[network.version]
+    return _(
+        "“%(value)s” is too broad: every host in it could send mail as your senders. "
+        "Enter the networks of your mail servers, at most /%(limit)s."
+    ) % {"value": str(network), "limit": limit}
 
 
 def network_error(entry: str) -> str:

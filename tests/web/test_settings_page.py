@@ -1,6 +1,7 @@
 """Einstellungen and Interne Domains: validation next to each field, nothing half-saved."""
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from maltastic.audit.models import AuditLogEntry
@@ -112,3 +113,21 @@ def test_own_domain_cannot_be_removed(owner: httpx.Client, sqlite_runtime: Runti
     response = post_form(owner, "/domains", f"/domains/{own}/delete")
     assert response.status_code == 400
     assert "Hier können nur interne Domains entfernt werden." in response.text
+
+
+@pytest.mark.parametrize("network", ["0.0.0.0/0", "10.0.0.0/8", "2001::/16"])
+def test_broad_relay_network_is_rejected(
+    owner: httpx.Client, sqlite_runtime: Runtime, network: str
+) -> None:
+    response = post_form(owner, "/settings", "/settings", {**VALID, "relay_networks": network})
+
+    assert response.status_code == 400
+    assert "ist zu weit gefasst" in response.text
+    assert networks(sqlite_runtime, NetworkPurpose.RELAY_SOURCE) == []
+
+
+def test_broad_own_network_is_accepted(owner: httpx.Client, sqlite_runtime: Runtime) -> None:
+    response = post_form(owner, "/settings", "/settings", {**VALID, "own_networks": "10.0.0.0/8"})
+
+    assert response.status_code in (200, 303)
+    assert networks(sqlite_runtime, NetworkPurpose.OWN_NETWORK) == ["10.0.0.0/8"]
