@@ -45,7 +45,9 @@ def show(
     typer.echo(f"From:       {metadata.get('mail_from') or '<>'}")
     typer.echo(f"To:         {', '.join(metadata.get('recipients', []))}")
     typer.echo(f"Subject:    {message.get('Subject', '')}")
-    typer.echo(f"Action:     {metadata.get('action', '?')} {metadata.get('reason', '')}".rstrip())
+    typer.echo(f"Action:     {metadata.get('action', '?')}")
+    if metadata.get("reason"):
+        typer.echo(f"Reason:     {metadata['reason']}")
     for link in tracking_links(message):
         kind = "Banner" if "/b/" in link else "Click"
         typer.echo(f"{kind + ':':11} {link}")

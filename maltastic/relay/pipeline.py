@@ -140,7 +140,9 @@ def check_skips(work: MessageWork) -> None:
     if sender is None:
         raise SkipMessage("sender belongs to no tenant")
     if sender.employee is None:
-        raise SkipMessage("sender not found among the tenant's employees: add them in Mitarbeiter")
+        raise SkipMessage(
+            "sender not found among the tenant's employees: add them under Employees (Mitarbeiter)"
+        )
     if not sender.employee.active:
         raise SkipMessage(f"employee {sender.employee.id} is inactive")
 

@@ -133,3 +133,19 @@ def test_outbox_show_on_empty_outbox(sqlite_url: str, tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "is empty: send a message through the relay first" in result.stderr
+
+
+def test_outbox_show_prints_reason_on_its_own_line(sqlite_url: str, tmp_path: Path) -> None:
+    outbox = tmp_path / "outbox"
+    outbox.mkdir()
+    (outbox / "q2.json").write_text(
+        '{"mail_from": "info@beispiel.de", "recipients": ["max@kunde-a.de"], '
+        '"action": "passed_through", "reason": "null sender"}'
+    )
+    (outbox / "q2.eml").write_bytes(b"Subject: Hallo\r\n\r\nText\r\n")
+    result = run_cli(
+        "outbox", "show", database_url=sqlite_url, cwd=tmp_path, outbox_dir=str(outbox)
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Action:     passed_through\n" in result.stdout
+    assert "Reason:     null sender\n" in result.stdout
