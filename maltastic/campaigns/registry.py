@@ -54,6 +54,11 @@ class TenantIndexRegistry:
             self._indexes[tenant_id] = index
             return index
 
+    def invalidate_all(self) -> None:
+        """Rebuild every loaded index in the background, as `invalidate` does for one."""
+        for tenant_id in list(self._indexes):
+            self.invalidate(tenant_id)
+
     def invalidate(self, tenant_id: int) -> None:
         if tenant_id not in self._indexes:
             return  # never used here: the first request builds a fresh one

@@ -65,8 +65,9 @@ def serve() -> None:
 @app.command("serve-tracking")
 def serve_tracking(
     workers: Annotated[
-        int, typer.Option(min=1, help="Worker processes; default: the number of CPUs")
-    ] = os.cpu_count() or 1,
+        int | None,
+        typer.Option(min=1, help="Worker processes; default: the number of CPUs"),
+    ] = None,
     host: Annotated[
         str | None, typer.Option(help="Address to listen on; default: MALTASTIC_HTTP_HOST")
     ] = None,
@@ -87,7 +88,7 @@ def serve_tracking(
         settings,
         settings.http_host if host is None else host,
         settings.http_port if port is None else port,
-        workers,
+        workers or os.cpu_count() or 1,
     )
     raise typer.Exit(status)
 

@@ -39,6 +39,8 @@ logger = logging.getLogger(__name__)
 # would most likely fail again the same way (bad settings, database unreachable).
 MIN_WORKER_LIFETIME = 10.0
 LISTEN_BACKLOG = 2048
+# Without Redis, loaded tenant indexes are rebuilt this often (see refresh_indexes).
+INDEX_REFRESH_SECONDS = 60.0
 
 
 class WorkerStartError(Exception):
@@ -178,6 +180,15 @@ async def serve_worker(runtime: Runtime, sock: socket.socket, number: int) -> No
     await asyncio.to_thread(tracker.load_keyring)
     buffer.start()
     maintenance = asyncio.create_task(run_periodically(runtime), name="tracking-maintenance")
+    refresh = None
+    if runtime.settings.redis_url is None:
+        if number == 0:
+            logger.warning(
+                "MALTASTIC_REDIS_URL is not set: the tracking workers reload campaign data "
+                "every %.0f s instead of right after each change",
+                INDEX_REFRESH_SECONDS,
+            )
+        refresh = asyncio.create_task(refresh_indexes(runtime), name="tracking-index-refresh")
     # Move everything loaded so far out of the collector's reach: otherwise each full
     # collection walks every module and SQLAlchemy object again, which showed up as
     # pauses of tens of milliseconds under load.
@@ -190,6 +201,8 @@ async def serve_worker(runtime: Runtime, sock: socket.socket, number: int) -> No
     await stop.wait()
     await server.stop()
     maintenance.cancel()
+    if refresh is not None:
+        refresh.cancel()
     await buffer.close()
     logger.info(
         "tracking worker %d stopped: %d banner images and %d redirects served, %d events written",
@@ -198,6 +211,17 @@ async def serve_worker(runtime: Runtime, sock: socket.socket, number: int) -> No
         tracker.clicks_served,
         buffer.written,
     )
+
+
+async def refresh_indexes(runtime: Runtime, interval: float | None = None) -> None:
+    """Rebuild the loaded tenant indexes every `interval` seconds until cancelled.
+
+    Without Redis no other process reports its changes, so this is how changes made in
+    the admin application reach a separate tracking process.
+    """
+    while True:
+        await asyncio.sleep(INDEX_REFRESH_SECONDS if interval is None else interval)
+        runtime.indexes.invalidate_all()
 
 
 def run_tracking_server(settings: Settings, host: str, port: int, workers: int) -> int:
