@@ -72,6 +72,7 @@ class TrackingHttpProtocol(asyncio.Protocol):
         self._header_bytes = 0
         self._header_count = 0
         self._body_bytes = 0
+        self._has_host = False
         # Requests parsed while an earlier one loads, and an error response that ends them.
         self._waiting: deque[Request | bytes] = deque()
         self._loading: asyncio.Task[None] | None = None
@@ -127,6 +128,7 @@ class TrackingHttpProtocol(asyncio.Protocol):
         self._header_bytes = 0
         self._header_count = 0
         self._body_bytes = 0
+        self._has_host = False
 
     def on_url(self, url: bytes) -> None:
         self._target += url
@@ -140,7 +142,9 @@ class TrackingHttpProtocol(asyncio.Protocol):
         if self._header_bytes > MAX_HEADER_BYTES or self._header_count > MAX_HEADER_COUNT:
             raise RejectedRequestError(HEADERS_TOO_LARGE)
         name = name.lower()
-        if name in CLASSIFIED_HEADERS:
+        if name == b"host":
+            self._has_host = True
+        elif name in CLASSIFIED_HEADERS:
             self._headers[name.decode("latin-1")] = value.decode("latin-1")
 
     def on_body(self, body: bytes) -> None:
@@ -153,12 +157,16 @@ class TrackingHttpProtocol(asyncio.Protocol):
         if self.closed:
             return
         parser = self.parser
+        version = parser.get_http_version()
+        # HTTP/1.1 requires a Host header (RFC 9112 section 3.2); HTTP/0.9 is not served.
+        if version == "0.9" or (version == "1.1" and not self._has_host):
+            raise RejectedRequestError(BAD_REQUEST)
         request = Request(
             parser.get_method(),
             self._target,
             self._headers,
             parser.should_keep_alive() and not self.stopping,
-            parser.get_http_version() == "1.0",
+            version == "1.0",
         )
         if self._loading is None:
             self.answer(request)

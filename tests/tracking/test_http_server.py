@@ -212,6 +212,24 @@ def test_malformed_request_gets_400(server: TrackingServer) -> None:
     assert headers["connection"] == "close"
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"GET /b/abc HTTP/1.1\r\nUser-Agent: test\r\n\r\n",  # HTTP/1.1 without Host
+        b"GET /b/abc\r\n\r\n",  # an HTTP/0.9 request line
+    ],
+)
+def test_request_without_host_or_version_gets_400(
+    demo: Demo, server: TrackingServer, raw: bytes
+) -> None:
+    data = raw_exchange(server.port, raw)
+    [(status, headers, _body)] = split_responses(data)
+    assert status == 400
+    assert headers["connection"] == "close"
+    assert server.stop() == 0
+    assert demo.events() == []
+
+
 def test_unknown_path_gets_404(server: TrackingServer) -> None:
     assert httpx.get(f"{server.url}/admin").status_code == 404
     assert httpx.get(f"{server.url}/login").status_code == 404
