@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 
 from maltastic.i18n.catalog import gettext as _
@@ -81,6 +81,19 @@ def create_app(runtime: Runtime) -> FastAPI:
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        """Serve the icon at the conventional path, for clients that ignore the page's icon link.
+
+        NOTE: the body is SVG, so a client that decodes only ICO or PNG shows no icon.
+        """
+        return FileResponse(
+            STATIC_DIR / "favicon.svg",
+            media_type="image/svg+xml",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
+
     register_error_handlers(app)
     return app
 
@@ -112,7 +125,8 @@ def register_error_handlers(app: FastAPI) -> None:
         message = _(
             "Your role does not allow this page or action. Ask an owner of your organisation."
         )
-        return render(request, "error.html", {"message": message}, status=403)
+        context = {"headline": _("Not allowed"), "message": message}
+        return render(request, "error.html", context, status=403)
 
     @app.exception_handler(NotFoundError)
     async def show_not_found(request: Request, _error: NotFoundError) -> Response:

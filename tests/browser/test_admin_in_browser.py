@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import ConsoleMessage, Page, expect
 
 from maltastic.demo.loader import DemoLogin
 from maltastic.runtime import Runtime
@@ -30,6 +30,25 @@ def test_login_in_german_and_main_pages(page: Page, demo: DemoLogin) -> None:
         assert response is not None
         assert response.status == 200, path
         screenshot(page, path.strip("/") or "overview")
+
+
+def test_icon_and_pages_log_no_errors(page: Page, demo: DemoLogin) -> None:
+    errors: list[str] = []
+
+    def keep_error(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(f"{page.url}: {message.text}")
+
+    page.on("console", keep_error)
+    # Chromium fetches the icon after the page load and logs a console error when it is missing.
+    with page.expect_response("**/static/favicon.svg") as icon:
+        page.goto("/login")
+    assert icon.value.status == 200
+    log_in(page, demo.email, demo.password)
+    for path in MAIN_PAGES:
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+    assert errors == []
 
 
 def test_create_recipient_campaign(page: Page, demo: DemoLogin) -> None:

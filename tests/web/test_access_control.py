@@ -140,3 +140,29 @@ def test_pages_require_login(client: httpx.Client) -> None:
         response = client.get(page)
         assert response.status_code == 303, page
         assert response.headers["location"].startswith("/login?next=")
+
+
+def test_role_denial_page_names_the_cause(
+    base_url: str, sqlite_runtime: Runtime, demo_login: object
+) -> None:
+    add_user(sqlite_runtime, "marketing@beispiel.de", Role.MARKETING)
+    with logged_in(base_url, "marketing@beispiel.de") as client:
+        german = client.get("/employees")
+        english = client.get("/employees", params={"lang": "en"})
+    assert german.status_code == 403
+    assert "<h1>Keine Berechtigung</h1>" in german.text
+    assert "<title>Keine Berechtigung – Maltastic</title>" in german.text
+    assert "Etwas ist schiefgelaufen" not in german.text
+    assert english.status_code == 403
+    assert "<h1>Not allowed</h1>" in english.text
+    assert "Something went wrong" not in english.text
+
+
+def test_other_error_pages_keep_general_headline(owner: httpx.Client) -> None:
+    forged = owner.post("/departments", data={"name": "Einkauf", "csrf_token": "falsch"})
+    missing = owner.get("/campaigns/999999")
+    for response in (forged, missing):
+        assert "<h1>Etwas ist schiefgelaufen</h1>" in response.text
+        assert "Keine Berechtigung" not in response.text
+    assert forged.status_code == 403
+    assert missing.status_code == 404

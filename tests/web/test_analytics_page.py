@@ -139,3 +139,50 @@ def test_contacts_listed_with_consent(
 
     contacts = owner.get("/api/analytics").json()["contacts"]
     assert [(row["name"], row["clicks"]) for row in contacts] == [("max.mustermann@kunde-a.de", 1)]
+
+
+REVERSED_RANGE = {"start": "2026-12-10", "end": "2026-12-01"}
+RANGE_OVER_A_YEAR = {"start": "2000-01-01", "end": "2026-12-01"}
+
+
+def test_csv_rejects_reversed_range(owner: httpx.Client) -> None:
+    response = owner.get("/analytics.csv", params=REVERSED_RANGE)
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("text/plain")
+    assert "content-disposition" not in response.headers
+    assert response.text == "Das Startdatum darf nicht nach dem Enddatum liegen."
+
+
+def test_csv_rejects_range_over_a_year(owner: httpx.Client) -> None:
+    response = owner.get("/analytics.csv", params=RANGE_OVER_A_YEAR)
+    assert response.status_code == 400
+    assert response.text == "Wählen Sie einen Zeitraum von höchstens einem Jahr."
+
+
+def test_csv_rejects_malformed_date(owner: httpx.Client) -> None:
+    response = owner.get("/analytics.csv", params={"end": "01.12.2026"})
+    assert response.status_code == 400
+    assert response.text == "Geben Sie ein Datum im Format JJJJ-MM-TT ein."
+
+
+def test_csv_error_follows_language(owner: httpx.Client) -> None:
+    response = owner.get("/analytics.csv", params={**REVERSED_RANGE, "lang": "en"})
+    assert response.status_code == 400
+    assert response.text == "The start must not be after the end."
+
+
+def test_page_offers_no_csv_for_invalid_range(owner: httpx.Client) -> None:
+    for params in (REVERSED_RANGE, RANGE_OVER_A_YEAR):
+        page = owner.get("/analytics", params=params)
+        assert page.status_code == 400
+        assert "/analytics.csv" not in page.text
+        assert "CSV exportieren" not in page.text
+
+
+def test_page_csv_link_keeps_requested_range(owner: httpx.Client) -> None:
+    page = owner.get("/analytics", params={"start": "2026-11-01", "end": "2026-12-01"})
+    assert page.status_code == 200
+    assert 'href="/analytics.csv?start=2026-11-01&amp;end=2026-12-01"' in page.text
+    export = owner.get("/analytics.csv", params={"start": "2026-11-01", "end": "2026-12-01"})
+    assert export.status_code == 200
+    assert "auswertung-2026-11-01-2026-12-01.csv" in export.headers["content-disposition"]

@@ -193,3 +193,58 @@ def test_employee_at_internal_domain_can_be_saved(owner: httpx.Client) -> None:
     form = {"email": "neu@tochter.de", "first_name": "Nina", "active": "on"}
     response = post_form(owner, "/employees/new", "/employees/new", form)
     assert response.status_code == 303
+
+
+# The help text of the import page lists these header names in pairs, English and German.
+IMPORT_COLUMNS = (
+    ("Email", "E-Mail"),
+    ("First name", "Vorname"),
+    ("Last name", "Nachname"),
+    ("Title", "Position"),
+    ("Phone", "Telefon"),
+    ("Mobile", "Mobil"),
+    ("Location", "Standort"),
+    ("Department", "Abteilung"),
+    ("Active", "Aktiv"),
+)
+
+
+def test_import_help_lists_both_column_names(owner: httpx.Client) -> None:
+    english = owner.get("/employees/import", params={"lang": "en"}).text
+    german = owner.get("/employees/import", params={"lang": "de"}).text
+    for english_name, german_name in IMPORT_COLUMNS:
+        assert f"{english_name}/{german_name}" in english, english_name
+        assert f"{german_name}/{english_name}" in german, german_name
+
+
+def test_import_accepts_listed_column_names(owner: httpx.Client, sqlite_runtime: Runtime) -> None:
+    english_names, german_names = zip(*IMPORT_COLUMNS, strict=True)
+    for header, address in (
+        (english_names, "lena.vogt@beispiel.de"),
+        (german_names, "jonas.vogt@beispiel.de"),
+    ):
+        line = (
+            address,
+            "Lena",
+            "Vogt",
+            "Einkauf",
+            "+49 89 2",
+            "+49 170 3",
+            "München",
+            "IT",
+            "nein",
+        )
+        content = f"{';'.join(header)}\n{';'.join(line)}\n"
+        files = {"file": ("liste.csv", content.encode("utf-8"), "text/csv")}
+        response = post_form(owner, "/employees/import", "/employees/import", files=files)
+        assert response.status_code == 200, header
+        imported = employee(sqlite_runtime, address)
+        assert imported is not None, header
+        assert imported.first_name == "Lena", header
+        assert imported.last_name == "Vogt", header
+        assert imported.title == "Einkauf", header
+        assert imported.phone == "+49 89 2", header
+        assert imported.mobile == "+49 170 3", header
+        assert imported.location == "München", header
+        assert imported.department_id is not None, header
+        assert not imported.active, header

@@ -53,3 +53,14 @@ def test_unknown_object_gives_german_404(owner: httpx.Client) -> None:
     response = owner.get("/campaigns/999999")
     assert response.status_code == 404
     assert "Diese Seite oder dieses Objekt gibt es nicht" in response.text
+
+
+def test_favicon_is_linked_and_served(client: httpx.Client) -> None:
+    page = client.get("/login")
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page.text
+    assert "img-src 'self'" in page.headers["content-security-policy"]
+    for path in ("/static/favicon.svg", "/favicon.ico"):
+        icon = client.get(path)
+        assert icon.status_code == 200, path
+        assert icon.headers["content-type"] == "image/svg+xml", path
+        assert icon.text.startswith('<svg xmlns="http://www.w3.org/2000/svg"'), path

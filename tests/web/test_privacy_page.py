@@ -179,3 +179,21 @@ def test_erase_after_confirmation(
     again = post_form(owner, "/privacy", "/privacy/erase", {"address": ADDRESS})
     assert again.status_code == 404
     assert f"kein Kontakt mit der Adresse {ADDRESS} gespeichert" in again.text
+
+
+def test_german_texts_call_relay_rerouting(owner: httpx.Client, events: int) -> None:
+    lookup = post_form(owner, "/privacy", "/privacy", {"address": ADDRESS})
+    confirmation = post_form(owner, "/privacy", "/privacy/erase/confirm", {"address": ADDRESS})
+    post_form(owner, "/privacy", "/privacy/erase", {"address": ADDRESS})
+    notice = owner.get("/privacy")
+    assert "<dt>Einträge im Rerouting-Protokoll</dt>" in lookup.text
+    assert "Einträge im Rerouting-Protokoll bleiben ohne Bezug" in confirmation.text
+    assert "getrennte Einträge im Rerouting-Protokoll: 0." in notice.text
+    for response in (lookup, confirmation, notice):
+        assert "Relay-Protokoll" not in response.text
+
+
+def test_english_lookup_names_relay_log(owner: httpx.Client, events: int) -> None:
+    owner.get("/privacy", params={"lang": "en"})
+    lookup = post_form(owner, "/privacy", "/privacy", {"address": ADDRESS})
+    assert "<dt>Relay log entries</dt>" in lookup.text

@@ -3,6 +3,7 @@
 import io
 
 import httpx
+import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
@@ -165,3 +166,24 @@ def test_duplicate_group_name_is_rejected(owner: httpx.Client, sqlite_runtime: R
     )
     assert response.status_code == 400
     assert "Eine Zielgruppe mit diesem Namen gibt es bereits." in response.text
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="maltastic/targeting/imports.py stores only the address of a typed 'Name <address>'",
+)
+def test_typed_contact_keeps_display_name(owner: httpx.Client, sqlite_runtime: Runtime) -> None:
+    group = create_group(owner, sqlite_runtime, "Mit Namen", "contact")
+    page = f"/target-groups/{group}"
+    typed = "Eva Löschtest <eva.loeschtest@kunde-c.de>"
+    response = post_form(owner, page, f"{page}/members", {"members": typed})
+    assert response.status_code == 200
+    assert contact_count(sqlite_runtime, group) == 1
+    with sqlite_runtime.session_factory() as session:
+        contact = session.scalar(
+            select(Contact).where(Contact.email == "eva.loeschtest@kunde-c.de")
+        )
+    assert contact is not None
+    assert contact.first_name == "Eva"
+    assert contact.last_name == "Löschtest"
+    assert "<td>Eva Löschtest</td>" in owner.get(page).text

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from maltastic.analytics import service
 from maltastic.analytics.service import ReportFilter
@@ -123,8 +123,11 @@ def analytics_api(context: View) -> Response:
 
 @router.get("/analytics.csv")
 def analytics_csv(context: View) -> Response:
+    """Return the daily series as CSV, or 400 with the page's error texts for an invalid range."""
+    parameters = ReportParameters(context.request, context.identity.tenant_id)
+    if parameters.errors:
+        return PlainTextResponse("\n".join(parameters.errors.values()), status_code=400)
     with context.session() as session:
-        parameters = ReportParameters(context.request, context.identity.tenant_id)
         text = service.series_as_csv(service.time_series(session, parameters.filter))
     filename = f"auswertung-{parameters.start.isoformat()}-{parameters.end.isoformat()}.csv"
     return Response(
