@@ -174,6 +174,14 @@ def normalise_address(text: str) -> str | None:
     return parsed.accepted[0].address
 
 
+def display_name_of(text: str) -> str:
+    """Return the display name of a ``Name <address>`` entry, or "" when it has none."""
+    parsed = parse_address_header(text)
+    if len(parsed.accepted) != 1 or parsed.rejected:
+        return ""
+    return parsed.accepted[0].display_name.strip()
+
+
 def _header_value_list(values: HeaderValues) -> Iterable[str]:
     if values is None:
         return ()

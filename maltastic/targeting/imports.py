@@ -18,8 +18,14 @@ from sqlalchemy.orm import Session
 
 from maltastic.audit.service import AuditAction, record_change
 from maltastic.i18n.catalog import gettext as _
+from maltastic.targeting.addresses import display_name_of
 from maltastic.targeting.domains import is_freemail, registrable_domain
-from maltastic.targeting.members import MemberError, account_domain, contact_address
+from maltastic.targeting.members import (
+    MemberError,
+    account_domain,
+    contact_address,
+    split_display_name,
+)
 from maltastic.targeting.models import (
     Account,
     Contact,
@@ -153,12 +159,10 @@ def check_rows(
         if key in members:
             report.unchanged += 1
             continue
-        members[key] = Member(
-            key,
-            values.get("first_name", "")[:200],
-            values.get("last_name", "")[:200],
-            values.get("name", "")[:200],
-        )
+        first_name, last_name = values.get("first_name", ""), values.get("last_name", "")
+        if level == TargetLevel.CONTACT and not (first_name or last_name):
+            first_name, last_name = split_display_name(display_name_of(values[key_field]))
+        members[key] = Member(key, first_name[:200], last_name[:200], values.get("name", "")[:200])
     return list(members.values())
 
 
@@ -199,6 +203,7 @@ def add_contacts(session: Session, group: TargetGroup, members: list[Member]) ->
     ]
     ids = ensure_rows(session, Contact, Contact.email, rows, "email")
     link_accounts_of_existing(session, ids, account_ids)
+    fill_missing_names(session, ids, members)
     return link_members(session, group, target_group_contacts, "contact_id", ids)
 
 
@@ -222,6 +227,34 @@ def contact_accounts(session: Session, tenant_id: int, addresses: list[str]) -> 
         zip(distinct, ensure_rows(session, Account, Account.domain, rows, "domain"), strict=True)
     )
     return {address: ids[domain] for address, domain in domains.items()}
+
+
+def fill_missing_names(session: Session, contact_ids: list[int], members: list[Member]) -> None:
+    """Give contacts stored without a name the name the import brings, if any."""
+    named = {
+        contact_id: member
+        for contact_id, member in zip(contact_ids, members, strict=True)
+        if member.first_name or member.last_name
+    }
+    nameless: list[int] = []
+    for chunk in chunks(list(named)):
+        nameless += session.scalars(
+            select(Contact.id).where(
+                Contact.id.in_(chunk), Contact.first_name == "", Contact.last_name == ""
+            )
+        )
+    if nameless:
+        session.execute(
+            update(Contact),
+            [
+                {
+                    "id": contact_id,
+                    "first_name": named[contact_id].first_name,
+                    "last_name": named[contact_id].last_name,
+                }
+                for contact_id in nameless
+            ],
+        )
 
 
 def link_accounts_of_existing(

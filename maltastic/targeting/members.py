@@ -73,7 +73,39 @@ def contact_address(text: str) -> str:
 
 
 def split_entries(text: str) -> list[str]:
-    """Split manually entered members at line breaks, commas and semicolons."""
-    for separator in ",;\t\r":
-        text = text.replace(separator, "\n")
-    return [entry.strip() for entry in text.split("\n") if entry.strip()]
+    """Split manually entered members at line breaks, commas and semicolons.
+
+    Separators inside quotes or angle brackets belong to the entry, so that
+    ``"Löschtest, Eva" <eva@kunde-c.de>`` stays one entry.
+    """
+    entries: list[str] = []
+    current: list[str] = []
+    quoted, in_brackets = False, False
+    for character in text:
+        if character == '"':
+            quoted = not quoted
+        elif character == "<" and not quoted:
+            in_brackets = True
+        elif character == ">" and not quoted:
+            in_brackets = False
+        if character in ",;\t\r\n" and not quoted and not in_brackets:
+            entries.append("".join(current))
+            current = []
+        else:
+            current.append(character)
+    entries.append("".join(current))
+    return [entry.strip() for entry in entries if entry.strip()]
+
+
+def split_display_name(name: str) -> tuple[str, str]:
+    """Split a display name into first and last name.
+
+    "Eva Löschtest" gives ("Eva", "Löschtest") and "Löschtest, Eva" gives the same; a
+    single word is taken as the last name.
+    """
+    name = " ".join(name.split())
+    if "," in name:
+        last, _, first = name.partition(",")
+        return first.strip(), last.strip()
+    first, _, last = name.rpartition(" ")
+    return first, last

@@ -8,7 +8,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from maltastic.db.tenancy import open_tenant_session
 from maltastic.targeting.imports import import_members
-from maltastic.targeting.members import MemberError, account_domain, contact_address
+from maltastic.targeting.members import (
+    MemberError,
+    account_domain,
+    contact_address,
+    split_display_name,
+    split_entries,
+)
 from maltastic.targeting.models import (
     Account,
     Contact,
@@ -138,3 +144,46 @@ def test_contacts_are_linked_to_their_company_account(
     assert domains["eva.beispiel@vertrieb.kunde-c.de"] == "kunde-c.de"
     assert domains["alt@kunde-c.de"] == "kunde-c.de"
     assert domains["privat@gmx.de"] is None
+
+
+def test_entries_split_outside_quotes_and_brackets() -> None:
+    text = '"Löschtest, Eva" <eva@kunde-c.de>, max@kunde-a.de; <a,b@x.de>\nerika@kunde-b.com'
+    assert split_entries(text) == [
+        '"Löschtest, Eva" <eva@kunde-c.de>',
+        "max@kunde-a.de",
+        "<a,b@x.de>",
+        "erika@kunde-b.com",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Eva Löschtest", ("Eva", "Löschtest")),
+        ("Löschtest, Eva", ("Eva", "Löschtest")),
+        ("Anna  Maria   Schmidt", ("Anna Maria", "Schmidt")),
+        ("Schmidt", ("", "Schmidt")),
+        ("", ("", "")),
+    ],
+)
+def test_display_name_split(name: str, expected: tuple[str, str]) -> None:
+    assert split_display_name(name) == expected
+
+
+def test_import_fills_missing_names_only(
+    session_factory: sessionmaker[Session], tenant_id: int
+) -> None:
+    group_id = new_group(session_factory, tenant_id, TargetLevel.CONTACT)
+    with open_tenant_session(session_factory, tenant_id) as session, session.begin():
+        session.add(Contact(email="eva@kunde-c.de"))
+        session.add(Contact(email="max@kunde-a.de", first_name="Maximilian", last_name="M."))
+    rows = [("Eva Löschtest <eva@kunde-c.de>",), ("Max Mustermann <max@kunde-a.de>",)]
+    with open_tenant_session(session_factory, tenant_id) as session, session.begin():
+        group = session.get_one(TargetGroup, group_id)
+        import_members(session, None, group, rows, skip_rejected=False)
+
+    with open_tenant_session(session_factory, tenant_id) as session:
+        found = session.execute(select(Contact.email, Contact.first_name, Contact.last_name))
+        names = {email: (first, last) for email, first, last in found}
+    assert names["eva@kunde-c.de"] == ("Eva", "Löschtest")
+    assert names["max@kunde-a.de"] == ("Maximilian", "M.")  # a stored name stays

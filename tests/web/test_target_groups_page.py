@@ -3,7 +3,6 @@
 import io
 
 import httpx
-import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
@@ -168,10 +167,6 @@ def test_duplicate_group_name_is_rejected(owner: httpx.Client, sqlite_runtime: R
     assert "Eine Zielgruppe mit diesem Namen gibt es bereits." in response.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="maltastic/targeting/imports.py stores only the address of a typed 'Name <address>'",
-)
 def test_typed_contact_keeps_display_name(owner: httpx.Client, sqlite_runtime: Runtime) -> None:
     group = create_group(owner, sqlite_runtime, "Mit Namen", "contact")
     page = f"/target-groups/{group}"
