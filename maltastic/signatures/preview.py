@@ -38,6 +38,7 @@ from maltastic.signatures.rendering import TemplateSource, render_signature_cont
 from maltastic.signatures.sandbox import compile_template
 from maltastic.signatures.service import generic_banner
 from maltastic.targeting import AudienceDecision, AudienceKind, decide_audience_for_headers
+from maltastic.targeting.addresses import parse_address_header
 from maltastic.targeting.domains import is_freemail, registrable_domain
 from maltastic.targeting.models import Account, Contact
 from maltastic.tenants.models import Tenant
@@ -83,6 +84,7 @@ class SignaturePreview:
     placeholder_links: bool = False
     error: SignatureTemplateError | None = None
     error_field: str | None = None
+    invalid_recipients: tuple[str, ...] = ()
 
 
 def build_preview(
@@ -101,7 +103,10 @@ def build_preview(
     audience, account_unknown = read_audience(session, decision)
     resolved = index.campaigns.resolve(employee.id, audience, now)
     campaign, banner = _campaign_and_banner(session, resolved)
-    preview = SignaturePreview(decision, audience, account_unknown, campaign)
+    invalid = tuple(entry.text for entry in parse_address_header(request.to).rejected)
+    preview = SignaturePreview(
+        decision, audience, account_unknown, campaign, invalid_recipients=invalid
+    )
 
     token = _token(keyring, employee, audience, now)
     tracking = BannerLinks(

@@ -224,3 +224,11 @@ def test_other_tenant_gets_404(base_url: str, sqlite_runtime: Runtime) -> None:
         stolen = {"csrf_token": token, "html_source": SIMPLE_HTML, "employee_id": "1", "to": ""}
         assert client.post("/templates/preview", data=stolen).status_code == 404
     assert "Standard" in templates_by_name(sqlite_runtime)
+
+
+def test_preview_names_invalid_recipient(owner: httpx.Client, sqlite_runtime: Runtime) -> None:
+    response = preview(owner, sqlite_runtime, "kaputt@@, max.mustermann@kunde-a.de")
+    assert response.status_code == 200
+    assert "„kaputt@@“ ist keine gültige E-Mail-Adresse" in response.text
+    valid_only = preview(owner, sqlite_runtime, "max.mustermann@kunde-a.de")
+    assert "keine gültige E-Mail-Adresse" not in valid_only.text
