@@ -1,8 +1,8 @@
 """One HTTP/1.1 connection of the lean tracking server: parsing, limits, keep-alive.
 
 The protocol parses requests with httptools and gets each response from
-`TrackingHttpServer.respond`. Most responses are ready synchronously, so pipelined requests are
-answered in order as they are parsed. A response that needs loading first (see
+`TrackingHttpServer.respond`. Most responses are ready synchronously, so pipelined
+requests get their responses in order as they are parsed. A response that needs loading first (see
 `Tracker.try_banner`) runs as a task, and requests parsed meanwhile wait in a queue
 until it is written.
 """
@@ -223,7 +223,8 @@ class TrackingHttpProtocol(asyncio.Protocol):
         """Send an error response (it carries `Connection: close`) and close.
 
         While an earlier request is still loading, the rejection waits in the queue, so
-        the requests parsed before it are answered first. An empty response just closes.
+        the requests parsed before it get their responses first. An empty response only
+        closes the connection.
         """
         if self.closed or self.transport is None:
             return
@@ -234,7 +235,7 @@ class TrackingHttpProtocol(asyncio.Protocol):
         self.close_after_responses()
 
     def close_after_responses(self) -> None:
-        """Close once every request parsed so far is answered; ignore further input."""
+        """Close once every request parsed so far has its response, and ignore further input."""
         if self.closed or self.transport is None:
             return
         if self._loading is not None:
