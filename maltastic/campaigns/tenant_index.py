@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from sqlalchemy import Column, Table, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from maltastic.audit.models import AuditLogEntry
+from maltastic.audit.service import AuditAction
 from maltastic.campaigns.audience import Audience
 from maltastic.campaigns.models import (
     Banner,
@@ -56,6 +58,8 @@ class TrackingSettings:
     opted_out_contacts: frozenset[int]
     opted_out_accounts: frozenset[int]
     banner_versions: dict[int, str]  # banner id -> SHA-256 of its current image
+    # Ids of erased contacts, which tokens in earlier mail still carry.
+    erased_contacts: frozenset[int] = frozenset()
 
     def is_opted_out(self, audience: Audience) -> bool:
         return (
@@ -253,11 +257,14 @@ def load_tracking_settings(session: Session, tenant_id: int) -> TrackingSettings
             TenantNetwork.purpose == NetworkPurpose.OWN_NETWORK,
         )
     )
+    erased, erased_opted_out = erased_contact_ids(session, tenant_id)
+    opted_out = opted_out_ids(session, tenant_id, OptOutKind.ADDRESS)
     return TrackingSettings(
         website_url=tenant.website_url,
         contact_analytics_enabled=tenant.contact_analytics_enabled,
         own_networks=parse_networks(networks),
-        opted_out_contacts=frozenset(opted_out_ids(session, tenant_id, OptOutKind.ADDRESS)),
+        opted_out_contacts=frozenset(opted_out) | erased_opted_out,
+        erased_contacts=erased,
         opted_out_accounts=frozenset(opted_out_ids(session, tenant_id, OptOutKind.DOMAIN)),
         banner_versions={
             banner_id: sha256
@@ -266,6 +273,30 @@ def load_tracking_settings(session: Session, tenant_id: int) -> TrackingSettings
             )
         },
     )
+
+
+def erased_contact_ids(session: Session, tenant_id: int) -> tuple[frozenset[int], frozenset[int]]:
+    """Return the ids of erased contacts, and of those whose address opt-out was kept.
+
+    They come from the audit entries that erasure writes (see maltastic.privacy), because
+    the contact rows themselves are gone.
+    """
+    entries = session.execute(
+        select(AuditLogEntry.entity_id, AuditLogEntry.changes).where(
+            AuditLogEntry.tenant_id == tenant_id,
+            AuditLogEntry.entity_type == "contact",
+            AuditLogEntry.action == str(AuditAction.DELETE),
+        )
+    )
+    erased: set[int] = set()
+    opted_out: set[int] = set()
+    for entity_id, changes in entries:
+        if not entity_id.isdigit() or "erased" not in (changes or {}):
+            continue
+        erased.add(int(entity_id))
+        if (changes.get("opt_out_kept") or [None, False])[1]:
+            opted_out.add(int(entity_id))
+    return frozenset(erased), frozenset(opted_out)
 
 
 def opted_out_ids(session: Session, tenant_id: int, kind: OptOutKind) -> list[int]:

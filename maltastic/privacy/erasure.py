@@ -6,10 +6,12 @@ and relay log entries keep their counts and lose the link to the contact. The ad
 opt-out, if any, stays, because it is the person's objection to tracking: deleting it
 would track the address again if it were imported once more.
 
-NOTE: tracking tokens in mail sent before the erasure still carry the contact id, and
-the tracking service records that id for later banner loads and clicks while
-contact-level analytics are on. SQLite may also give a new contact the id of an erased
-one when that was the highest id.
+Tracking tokens in mail sent before the erasure still carry the contact id. The audit
+entry written here lists the id (and whether the opt-out was kept), and the tenant index
+reads it, so later loads of that mail count for the account only, or not at all.
+
+NOTE: SQLite may give a new contact the id of an erased one when that was the highest
+id; that contact then gets no contact-level figures.
 """
 
 from __future__ import annotations
@@ -71,6 +73,7 @@ def erase_contact(session: Session, actor_id: int | None, contact: Contact) -> E
         entity_id=contact_id,
         changes={
             "erased": (None, True),
+            "opt_out_kept": (None, report.opt_out_kept),
             "rollup_rows_merged": (None, report.rollup_rows_merged),
             "tracking_events_unlinked": (None, report.tracking_events_unlinked),
             "relay_log_entries_unlinked": (None, report.relay_log_entries_unlinked),

@@ -259,6 +259,9 @@ class Tracker:
             method, headers, client_ip, token, issued_at, now, settings.own_networks, bursts
         )
         audience = payload.audience
+        contact_id = audience.contact_id if settings.contact_analytics_enabled else None
+        if contact_id in settings.erased_contacts:
+            contact_id = None  # mail sent before the contact was erased
         self.buffer.add(
             PendingEvent(
                 payload.tenant_id,
@@ -269,7 +272,7 @@ class Tracker:
                 campaign.campaign_id,
                 payload.employee_id,
                 audience.account_id,
-                audience.contact_id if settings.contact_analytics_enabled else None,
+                contact_id,
                 issued_at,
             )
         )

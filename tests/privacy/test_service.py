@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import cast
 
 import pytest
 from sqlalchemy import func, select
@@ -15,6 +17,9 @@ from maltastic.analytics.models import DailyRollup
 from maltastic.analytics.rollups import rebuild_rollups
 from maltastic.analytics.service import ReportFilter
 from maltastic.audit.models import AuditLogEntry
+from maltastic.campaigns.audience import Audience
+from maltastic.campaigns.resolution import ResolvedCampaign
+from maltastic.campaigns.tenant_index import TenantIndex, load_tracking_settings
 from maltastic.db.tenancy import open_tenant_session
 from maltastic.privacy.erasure import ErasureReport, erase_contact
 from maltastic.privacy.service import ContactNotFoundError, export_contact, find_contact
@@ -22,11 +27,13 @@ from maltastic.relay.models import RelayAction, RelayLogEntry
 from maltastic.runtime import Runtime
 from maltastic.targeting.groups import add_typed_members, create_group, remove_member
 from maltastic.targeting.models import Account, Contact, TargetGroup, target_group_contacts
-from maltastic.tenants.models import OptOutKind, TrackingOptOut
+from maltastic.tenants.models import OptOutKind, Tenant, TrackingOptOut
 from maltastic.tenants.service import create_tenant
-from maltastic.tracking.events import PendingEvent
+from maltastic.tracking.events import EventBuffer, PendingEvent
 from maltastic.tracking.models import EventKind, TrackingEvent, TrafficClass
+from maltastic.tracking.service import Resolution, Tracker
 from maltastic.tracking.storage import write_events
+from maltastic.tracking.tokens import TokenPayload
 from maltastic.users.models import Role
 from maltastic.users.service import create_user
 from maltastic.validation import InvalidInputError
@@ -460,3 +467,37 @@ def test_erasure_keeps_opt_out(runtime: Runtime, ids: Ids) -> None:
     with open_tenant_session(runtime.session_factory, ids.tenant) as session:
         values = session.scalars(select(TrackingOptOut.value)).all()
     assert values == [MAX]
+
+
+def record_after_erasure(runtime: Runtime, ids: Ids, contact_id: int) -> list[PendingEvent]:
+    """Record a banner load of mail sent to `contact_id` before it was erased."""
+    with open_tenant_session(runtime.session_factory, ids.tenant) as session:
+        tenant = session.get_one(Tenant, ids.tenant)
+        tenant.contact_analytics_enabled = True
+        session.commit()
+        settings = load_tracking_settings(session, ids.tenant)
+    recorded: list[PendingEvent] = []
+    tracker = Tracker(runtime, cast(EventBuffer, SimpleNamespace(add=recorded.append)))
+    payload = TokenPayload(
+        ids.tenant, 1, 1, Audience.contact(contact_id, ids.account_a), issued_minute=0
+    )
+    index = cast(TenantIndex, SimpleNamespace(tracking=settings))
+    campaign = cast(ResolvedCampaign, SimpleNamespace(campaign_id=FAIR_CAMPAIGN))
+    resolution = Resolution(payload, index, campaign)
+    tracker.record(resolution, EventKind.IMPRESSION, "GET", {}, None, "token", DAY_TWO)
+    return recorded
+
+
+def test_old_mail_of_erased_contact_counts_for_account_only(runtime: Runtime, ids: Ids) -> None:
+    erase(runtime, ids, ERIKA)
+
+    [recorded] = record_after_erasure(runtime, ids, ids.erika)
+
+    assert recorded.account_id == ids.account_a
+    assert recorded.contact_id is None
+
+
+def test_old_mail_of_erased_opted_out_contact_counts_nothing(runtime: Runtime, ids: Ids) -> None:
+    erase(runtime, ids, MAX)  # Max's address opt-out is kept
+
+    assert record_after_erasure(runtime, ids, ids.max) == []
