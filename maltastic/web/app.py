@@ -37,7 +37,7 @@ from maltastic.web.routes import (
     tenant_settings,
 )
 from maltastic.web.templating import render
-from maltastic.web.throttle import LoginThrottle
+from maltastic.web.throttle import LoginThrottle, RedisLoginThrottle
 
 logger = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -48,7 +48,10 @@ SESSION_MAX_AGE = 12 * 3600
 def create_app(runtime: Runtime) -> FastAPI:
     app = FastAPI(title="Maltastic", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.runtime = runtime
-    app.state.login_throttle = LoginThrottle()
+    redis_url = runtime.settings.redis_url
+    app.state.login_throttle = (
+        RedisLoginThrottle(redis_url) if redis_url is not None else LoginThrottle()
+    )
 
     secure_cookies = not runtime.settings.is_development
     app.add_middleware(
