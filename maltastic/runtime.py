@@ -37,7 +37,9 @@ class Runtime:
             settings=settings,
             engine=engine,
             session_factory=factory,
-            secret_box=SecretBox(settings.secret_key.get_secret_value()),
+            secret_box=SecretBox(
+                settings.secret_key.get_secret_value(), settings.previous_secret_key_list
+            ),
             change_feed=change_feed,
             indexes=indexes,
         )

@@ -78,6 +78,11 @@ class Settings(BaseSettings):
         SecretStr(DEVELOPMENT_SECRET_KEY),
         description="Key for sessions and for encrypting stored secrets, 32+ characters",
     )
+    previous_secret_keys: SecretStr | None = Field(
+        None,
+        description="Earlier secret keys, comma-separated, that still open stored secrets "
+        "until `maltastic secrets rotate` seals them with the current key",
+    )
     http_host: str = Field("127.0.0.1", description="Address the web server listens on")
     http_port: int = Field(8000, ge=1, le=65535, description="Port of the web server")
     smtp_host: str = Field("127.0.0.1", description="Address the SMTP relay listens on")
@@ -169,6 +174,13 @@ class Settings(BaseSettings):
                 "are needed: set MALTASTIC_SECRET_KEY to a longer random value"
             )
         return value
+
+    @cached_property
+    def previous_secret_key_list(self) -> list[str]:
+        if self.previous_secret_keys is None:
+            return []
+        text = self.previous_secret_keys.get_secret_value()
+        return [key.strip() for key in text.split(",") if key.strip()]
 
     @cached_property
     def next_hop_address(self) -> HostPort | None:

@@ -16,6 +16,8 @@ from maltastic.db.migrate import upgrade_database
 from maltastic.demo.loader import load_demo
 from maltastic.logging_setup import configure_logging
 from maltastic.runtime import Runtime
+from maltastic.security.rotation import reseal_all
+from maltastic.security.secrets import SecretDecryptionError
 from maltastic.settings import SettingsError, load_settings
 from maltastic.tenants.service import TenantError, create_tenant, find_tenant
 from maltastic.users.models import Role
@@ -31,10 +33,12 @@ db_app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo data for trying the product.", no_args_is_help=True)
 users_app = typer.Typer(help="Admin users who log in to the web application.", no_args_is_help=True)
 tenants_app = typer.Typer(help="Tenants: the customer companies.", no_args_is_help=True)
+secrets_app = typer.Typer(help="Secrets stored encrypted in the database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(users_app, name="users")
 app.add_typer(tenants_app, name="tenants")
+app.add_typer(secrets_app, name="secrets")
 app.add_typer(setup_app, name="setup")
 app.add_typer(outbox_app, name="outbox")
 
@@ -129,6 +133,25 @@ def tenants_create(
         except TenantError as error:
             fail(str(error))
         typer.echo(f"Created tenant {tenant.slug!r} (id {tenant.id}).")
+
+
+@secrets_app.command("rotate")
+def secrets_rotate() -> None:
+    """Encrypt every stored secret again with MALTASTIC_SECRET_KEY.
+
+    Set the new key as MALTASTIC_SECRET_KEY and the old one in
+    MALTASTIC_PREVIOUS_SECRET_KEYS, run this command, then remove the old key.
+    """
+    with open_runtime() as runtime:
+        try:
+            with runtime.session_factory.begin() as session:
+                count = reseal_all(session, runtime.secret_box)
+        except SecretDecryptionError as error:
+            fail(f"nothing was changed: {error}")
+    typer.echo(
+        f"Encrypted {count} stored secrets with the current key. "
+        "MALTASTIC_PREVIOUS_SECRET_KEYS can be removed now."
+    )
 
 
 @users_app.command("create")

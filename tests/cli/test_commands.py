@@ -4,7 +4,11 @@ from pathlib import Path
 
 import pytest
 
+from maltastic.runtime import Runtime
+from maltastic.settings import Settings
+from maltastic.tracking.keyring import load_keyring
 from tests.cli.runner import run_cli
+from tests.conftest import TEST_SECRET_KEY
 
 
 @pytest.mark.parametrize(
@@ -149,3 +153,34 @@ def test_outbox_show_prints_reason_on_its_own_line(sqlite_url: str, tmp_path: Pa
     assert result.returncode == 0, result.stderr
     assert "Action:     passed_through\n" in result.stdout
     assert "Reason:     null sender\n" in result.stdout
+
+
+NEW_SECRET_KEY = "a-new-secret-key-with-more-than-32-characters"
+
+
+def test_secrets_rotate_moves_stored_secrets_to_new_key(sqlite_url: str, tmp_path: Path) -> None:
+    run_cli("db", "upgrade", database_url=sqlite_url, cwd=tmp_path)
+    run_cli("demo", "load", database_url=sqlite_url, cwd=tmp_path)  # seals a signing key
+
+    refused = run_cli(
+        "secrets", "rotate", database_url=sqlite_url, cwd=tmp_path, secret_key=NEW_SECRET_KEY
+    )
+    rotated = run_cli(
+        "secrets",
+        "rotate",
+        database_url=sqlite_url,
+        cwd=tmp_path,
+        secret_key=NEW_SECRET_KEY,
+        previous_secret_keys=TEST_SECRET_KEY,
+    )
+
+    assert refused.returncode == 2
+    assert "nothing was changed" in refused.stderr
+    assert "MALTASTIC_PREVIOUS_SECRET_KEYS" in refused.stderr
+    assert rotated.returncode == 0, rotated.stderr
+    assert "Encrypted 1 stored secrets" in rotated.stdout
+    runtime = Runtime.from_settings(Settings(database_url=sqlite_url, secret_key=NEW_SECRET_KEY))
+    with runtime.session_factory() as session:
+        keyring = load_keyring(session, runtime.secret_box)
+    runtime.close()
+    assert len(keyring.tenant_ids()) == 1  # the signing key opens with the new key alone

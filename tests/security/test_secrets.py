@@ -33,3 +33,24 @@ def test_password_hash_verifies() -> None:
 def test_short_password_is_rejected() -> None:
     with pytest.raises(WeakPasswordError, match="at least 10"):
         hash_password("kurz")
+
+
+NEW_KEY = "the-new-secret-key-of-more-than-32-characters"
+
+
+def test_previous_key_still_opens_and_reseal_moves_to_current() -> None:
+    sealed_with_old = SecretBox(KEY).seal(b"hubspot-token")
+    box = SecretBox(NEW_KEY, previous_keys=[KEY])
+    assert box.open(sealed_with_old) == b"hubspot-token"
+
+    resealed = box.reseal(sealed_with_old)
+
+    assert SecretBox(NEW_KEY).open(resealed) == b"hubspot-token"
+    with pytest.raises(SecretDecryptionError):
+        SecretBox(KEY).open(resealed)
+
+
+def test_reseal_names_missing_previous_key() -> None:
+    sealed = SecretBox(KEY).seal(b"hubspot-token")
+    with pytest.raises(SecretDecryptionError, match="MALTASTIC_PREVIOUS_SECRET_KEYS"):
+        SecretBox(NEW_KEY).reseal(sealed)
