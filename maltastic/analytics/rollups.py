@@ -1,15 +1,22 @@
-"""Daily rollups of tracking events: kept current per batch, and rebuildable from events."""
+"""Daily rollups of tracking events: kept current per batch, and rebuildable from events.
+
+A rollup day is a calendar day in the tenant's time zone (Einstellungen), so a banner
+loaded at 00:30 in Berlin counts for that day, not the previous one.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Sequence
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Connection, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from maltastic.analytics.models import NO_DIMENSION, DailyRollup
+from maltastic.tenants.models import DEFAULT_TIME_ZONE, Tenant
 from maltastic.tracking.events import PendingEvent
 from maltastic.tracking.models import EventKind, TrackingEvent, TrafficClass
 
@@ -25,13 +32,10 @@ KEY_COLUMNS = (
 )
 
 
-def rollup_key(event: PendingEvent) -> RollupKey:
-    occurred_at = event.occurred_at
-    if occurred_at.tzinfo is not dt.UTC:
-        occurred_at = occurred_at.astimezone(dt.UTC)
+def rollup_key(event: PendingEvent, zone: dt.tzinfo) -> RollupKey:
     return (
         event.tenant_id,
-        occurred_at.date(),
+        event.occurred_at.astimezone(zone).date(),
         event.campaign_id or NO_DIMENSION,
         event.account_id or NO_DIMENSION,
         event.contact_id or NO_DIMENSION,
@@ -40,13 +44,14 @@ def rollup_key(event: PendingEvent) -> RollupKey:
     )
 
 
-def add_to_rollups(connection: Connection, events: Iterable[PendingEvent]) -> None:
+def add_to_rollups(connection: Connection, events: Sequence[PendingEvent]) -> None:
     """Add the events' counts to their rollup rows, creating rows as needed.
 
     Call it in the transaction that inserts the same events, so each event is counted
     exactly once: both writes commit together or not at all.
     """
-    counts = Counter(rollup_key(event) for event in events)
+    zones = tenant_zones(connection, {event.tenant_id for event in events})
+    counts = Counter(rollup_key(event, zones[event.tenant_id]) for event in events)
     if not counts:
         return
     rows = [dict(zip(KEY_COLUMNS, key, strict=True), count=count) for key, count in counts.items()]
@@ -59,14 +64,36 @@ def add_to_rollups(connection: Connection, events: Iterable[PendingEvent]) -> No
     connection.execute(statement, rows)
 
 
+def tenant_zones(connection: Connection, tenant_ids: Collection[int]) -> dict[int, ZoneInfo]:
+    """Return each tenant's time zone; a tenant without one (or gone) gets the default."""
+    tenants = Tenant.__table__.c
+    found = dict(
+        connection.execute(
+            select(tenants.id, tenants.time_zone).where(tenants.id.in_(list(tenant_ids)))
+        ).all()
+    )
+    return {tenant_id: zone_of(found.get(tenant_id)) for tenant_id in tenant_ids}
+
+
+@lru_cache(maxsize=256)
+def zone_of(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or DEFAULT_TIME_ZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_TIME_ZONE)
+
+
 def rebuild_rollups(connection: Connection, tenant_id: int, day: dt.date) -> None:
     """Recount one tenant's day from its raw events; running it again changes nothing.
 
     Only for days whose raw events are all still kept: after the retention purge the
     rollups are the only record and must not be rebuilt.
     """
-    start = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
-    end = start + dt.timedelta(days=1)
+    zone = tenant_zones(connection, [tenant_id])[tenant_id]
+    start = dt.datetime.combine(day, dt.time(), tzinfo=zone).astimezone(dt.UTC)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=zone).astimezone(
+        dt.UTC
+    )
     events = TrackingEvent.__table__.c
     connection.execute(
         delete(DailyRollup).where(DailyRollup.tenant_id == tenant_id, DailyRollup.day == day)

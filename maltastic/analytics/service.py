@@ -1,9 +1,8 @@
 """Reports for the Auswertung page and the API, read from the daily rollups.
 
-Days are UTC days. By default only human traffic counts; `include_machines` adds proxy
-prefetches, machines and suspect traffic.
-NOTE: a tenant in Europe/Berlin sees events between midnight and 01:00 or 02:00 local
-time under the previous day.
+Days are calendar days in the tenant's time zone (see maltastic.analytics.rollups). By
+default only human traffic counts; `include_machines` adds proxy prefetches, machines and
+suspect traffic.
 """
 
 from __future__ import annotations

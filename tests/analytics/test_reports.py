@@ -5,7 +5,7 @@ import datetime as dt
 import io
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from maltastic.analytics import service
@@ -14,6 +14,7 @@ from maltastic.analytics.rollups import rebuild_rollups
 from maltastic.analytics.service import ReportFilter
 from maltastic.runtime import Runtime
 from maltastic.targeting.models import Account, Contact
+from maltastic.tenants.models import Tenant
 from maltastic.tenants.service import create_tenant
 from maltastic.tracking.events import PendingEvent
 from maltastic.tracking.models import EventKind, TrackingEvent, TrafficClass
@@ -184,3 +185,26 @@ def test_csv_export(runtime: Runtime, ids: dict[str, int]) -> None:
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == ["day", "impressions", "clicks", "click_rate"]
     assert rows[1] == [DAY_ONE.date().isoformat(), "3", "1", "0.3333"]
+
+
+def test_days_are_the_tenants_local_days(runtime: Runtime, ids: dict[str, int]) -> None:
+    # 23:30 UTC on 2 November is 00:30 on 3 November in Berlin (the default zone) and
+    # still 18:30 on 2 November in New York.
+    late_evening_utc = dt.datetime(2026, 11, 2, 23, 30, tzinfo=dt.UTC)
+    write_events(runtime.engine, [event(ids, late_evening_utc, EventKind.IMPRESSION)])
+    nov_2, nov_3 = dt.date(2026, 11, 2), dt.date(2026, 11, 3)
+    both_days = ReportFilter(ids["tenant"], nov_2, nov_3)
+
+    with runtime.session_factory() as session:
+        berlin = [(p.day, p.impressions) for p in service.time_series(session, both_days)]
+    with runtime.engine.begin() as connection:
+        connection.execute(
+            update(Tenant).where(Tenant.id == ids["tenant"]).values(time_zone="America/New_York")
+        )
+        rebuild_rollups(connection, ids["tenant"], nov_2)
+        rebuild_rollups(connection, ids["tenant"], nov_3)
+    with runtime.session_factory() as session:
+        new_york = [(p.day, p.impressions) for p in service.time_series(session, both_days)]
+
+    assert berlin == [(nov_2, 0), (nov_3, 1)]
+    assert new_york == [(nov_2, 1), (nov_3, 0)]

@@ -13,11 +13,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from maltastic.analytics import service
+from maltastic.analytics.rollups import zone_of
 from maltastic.analytics.service import ReportFilter
 from maltastic.campaigns.models import Campaign
 from maltastic.i18n.catalog import gettext as _
 from maltastic.tenants.models import Tenant
 from maltastic.web.access import AdminContext, Area, viewer
+from maltastic.web.routes.campaigns import tenant_zone
 from maltastic.web.templating import render
 
 router = APIRouter()
@@ -29,10 +31,10 @@ MAX_DAYS = 366
 class ReportParameters:
     """The report filter from the query string, with an error text per invalid field."""
 
-    def __init__(self, request: Request, tenant_id: int) -> None:
+    def __init__(self, request: Request, tenant_id: int, zone: dt.tzinfo) -> None:
         query = request.query_params
         self.errors: dict[str, str] = {}
-        today = dt.datetime.now(dt.UTC).date()
+        today = dt.datetime.now(zone).date()
         self.end = self._date(query.get("end"), "end", today)
         self.start = self._date(
             query.get("start"), "start", self.end - dt.timedelta(DEFAULT_DAYS - 1)
@@ -79,7 +81,7 @@ def analytics_page(context: View) -> Response:
     with context.session() as session:
         tenant = session.get(Tenant, context.identity.tenant_id)
         assert tenant is not None
-        parameters = ReportParameters(context.request, tenant.id)
+        parameters = ReportParameters(context.request, tenant.id, zone_of(tenant.time_zone))
         report = build_report(session, parameters, tenant)
         campaigns = session.execute(select(Campaign.id, Campaign.name).order_by(Campaign.name))
         return render(
@@ -103,7 +105,7 @@ def analytics_api(context: View) -> Response:
     with context.session() as session:
         tenant = session.get(Tenant, context.identity.tenant_id)
         assert tenant is not None
-        parameters = ReportParameters(context.request, tenant.id)
+        parameters = ReportParameters(context.request, tenant.id, zone_of(tenant.time_zone))
         if parameters.errors:
             return JSONResponse({"errors": parameters.errors}, status_code=400)
         report = build_report(session, parameters, tenant)
@@ -124,7 +126,9 @@ def analytics_api(context: View) -> Response:
 @router.get("/analytics.csv")
 def analytics_csv(context: View) -> Response:
     """Return the daily series as CSV, or 400 with the page's error texts for an invalid range."""
-    parameters = ReportParameters(context.request, context.identity.tenant_id)
+    with context.session() as session:
+        zone = tenant_zone(session, context)
+    parameters = ReportParameters(context.request, context.identity.tenant_id, zone)
     if parameters.errors:
         return PlainTextResponse("\n".join(parameters.errors.values()), status_code=400)
     with context.session() as session:
