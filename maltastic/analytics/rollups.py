@@ -91,9 +91,7 @@ def rebuild_rollups(connection: Connection, tenant_id: int, day: dt.date) -> Non
     """
     zone = tenant_zones(connection, [tenant_id])[tenant_id]
     start = dt.datetime.combine(day, dt.time(), tzinfo=zone).astimezone(dt.UTC)
-    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=zone).astimezone(
-        dt.UTC
-    )
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=zone).astimezone(dt.UTC)
     events = TrackingEvent.__table__.c
     connection.execute(
         delete(DailyRollup).where(DailyRollup.tenant_id == tenant_id, DailyRollup.day == day)
