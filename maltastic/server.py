@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import socket
 from types import FrameType
 
 import uvicorn
@@ -17,6 +18,7 @@ from maltastic.demo import content as demo
 from maltastic.relay.config import RelayConfig, RelayConfigError
 from maltastic.relay.server import RelayServer
 from maltastic.runtime import Runtime
+from maltastic.security.rotation import secrets_problem
 from maltastic.signatures.relay_source import RenderedSignatureSource
 from maltastic.users.models import User
 
@@ -31,10 +33,17 @@ def run_server(runtime: Runtime) -> None:
     """
     if not schema_is_current(runtime.engine):
         fail("the database schema is not up to date: run `maltastic db upgrade` first")
+    with runtime.session_factory() as session:
+        problem = secrets_problem(session, runtime.secret_box)
+    if problem is not None:
+        fail(problem)
     try:
         relay_config = RelayConfig.from_settings(runtime.settings)
     except RelayConfigError as error:
         fail(str(error))
+    settings = runtime.settings
+    check_port_free(settings.http_host, settings.http_port, "MALTASTIC_HTTP_PORT")
+    check_port_free(settings.smtp_host, settings.smtp_port, "MALTASTIC_SMTP_PORT")
 
     install_stop_handlers()
     change_bus = runtime.connect_change_bus()
@@ -44,6 +53,19 @@ def run_server(runtime: Runtime) -> None:
         if change_bus is not None:
             change_bus.stop()
     logger.info("maltastic stopped")
+
+
+def check_port_free(host: str, port: int, variable: str) -> None:
+    """Stop with a message naming `variable` when `host:port` is already taken."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            fail(
+                f"cannot listen on {host} port {port} ({error.strerror}): stop the program "
+                f"using it or set {variable} to a free port"
+            )
 
 
 async def serve(runtime: Runtime, relay_config: RelayConfig) -> None:

@@ -59,7 +59,7 @@ def open_runtime() -> Iterator[Runtime]:
 
 @app.command()
 def serve() -> None:
-    """Start the web application on MALTASTIC_HTTP_HOST:MALTASTIC_HTTP_PORT."""
+    """Start the product: admin and tracking on the HTTP port, the relay on the SMTP port."""
     from maltastic.server import run_server
 
     with open_runtime() as runtime:
@@ -149,7 +149,7 @@ def secrets_rotate() -> None:
         except SecretDecryptionError as error:
             fail(f"nothing was changed: {error}")
     typer.echo(
-        f"Encrypted {count} stored secrets with the current key. "
+        f"Encrypted stored secrets with the current key: {count}. "
         "MALTASTIC_PREVIOUS_SECRET_KEYS can be removed now."
     )
 
@@ -158,7 +158,6 @@ def secrets_rotate() -> None:
 def users_create(
     email: Annotated[str, typer.Argument(help="Login email address of the user")],
     tenant: Annotated[str, typer.Option(help="Slug of the tenant the user belongs to")],
-    role: Annotated[Role, typer.Option(help="What the user may do in that tenant")] = Role.ADMIN,
     password: Annotated[
         str,
         typer.Option(
@@ -167,7 +166,8 @@ def users_create(
             hide_input=True,
             help="Password, at least 10 characters (asked for when left out)",
         ),
-    ] = "",
+    ],
+    role: Annotated[Role, typer.Option(help="What the user may do in that tenant")] = Role.ADMIN,
 ) -> None:
     """Create an admin user, or give an existing user a role in another tenant."""
     with open_runtime() as runtime, runtime.session_factory.begin() as session:

@@ -1,4 +1,4 @@
-"""Seal every stored secret again with the current secret key."""
+"""Check that stored secrets open with the configured keys, and seal them again."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from maltastic.integrations.models import IntegrationCredential
-from maltastic.security.secrets import SecretBox
+from maltastic.security.secrets import SecretBox, SecretDecryptionError
 from maltastic.tracking.models import TokenSigningKey
 
 
@@ -23,3 +23,29 @@ def reseal_all(session: Session, box: SecretBox) -> int:
     for row in rows:
         row.secret_ciphertext = box.reseal(row.secret_ciphertext)
     return len(rows)
+
+
+def unreadable_secret_count(session: Session, box: SecretBox) -> int:
+    """Count the stored secrets (of every tenant in `session`) that no key opens."""
+    unreadable = 0
+    for ciphertext in [
+        *session.scalars(select(TokenSigningKey.secret_ciphertext)),
+        *session.scalars(select(IntegrationCredential.secret_ciphertext)),
+    ]:
+        try:
+            box.open(ciphertext)
+        except SecretDecryptionError:
+            unreadable += 1
+    return unreadable
+
+
+def secrets_problem(session: Session, box: SecretBox) -> str | None:
+    """Return why the product must not start with these keys, or None when all secrets open."""
+    unreadable = unreadable_secret_count(session, box)
+    if not unreadable:
+        return None
+    return (
+        f"{unreadable} stored secret(s) cannot be decrypted with MALTASTIC_SECRET_KEY, so "
+        "tracking links and integrations would fail: set the key they were encrypted "
+        "with, or add it to MALTASTIC_PREVIOUS_SECRET_KEYS and run `maltastic secrets rotate`"
+    )

@@ -52,8 +52,9 @@ class Keyring:
         keys = self._tenants.get(tenant_id)
         if keys is None or keys.active_key_id is None:
             raise MissingSigningKeyError(
-                f"tenant {tenant_id} has no active token signing key. Create one with "
-                "maltastic.tracking.keyring.ensure_signing_key"
+                f"tenant {tenant_id} has no usable token signing key: either none was "
+                "created (ensure_signing_key creates one) or it was encrypted with another "
+                "MALTASTIC_SECRET_KEY (see `maltastic secrets rotate`)"
             )
         return keys.active_key_id, keys.secrets[keys.active_key_id]
 

@@ -26,6 +26,7 @@ import uvloop
 from maltastic.db.engine import create_db_engine
 from maltastic.db.migrate import schema_is_current
 from maltastic.runtime import Runtime
+from maltastic.security.rotation import secrets_problem
 from maltastic.settings import Settings
 from maltastic.tracking.events import EventBuffer
 from maltastic.tracking.http_server import TrackingHttpServer
@@ -224,6 +225,15 @@ async def refresh_indexes(runtime: Runtime, interval: float | None = None) -> No
         runtime.indexes.invalidate_all()
 
 
+def check_secrets(settings: Settings) -> str | None:
+    runtime = Runtime.from_settings(settings)
+    try:
+        with runtime.session_factory() as session:
+            return secrets_problem(session, runtime.secret_box)
+    finally:
+        runtime.close()
+
+
 def run_tracking_server(settings: Settings, host: str, port: int, workers: int) -> int:
     """Check the schema, then serve with `workers` processes; return the exit status."""
     engine = create_db_engine(settings.database_url)
@@ -233,6 +243,10 @@ def run_tracking_server(settings: Settings, host: str, port: int, workers: int) 
         engine.dispose()
     if not current:
         logger.error("the database schema is not up to date: run `maltastic db upgrade` first")
+        return 2
+    problem = check_secrets(settings)
+    if problem is not None:
+        logger.error("%s", problem)
         return 2
     try:
         return Supervisor(settings, host, port, workers).run()

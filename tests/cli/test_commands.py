@@ -178,7 +178,7 @@ def test_secrets_rotate_moves_stored_secrets_to_new_key(sqlite_url: str, tmp_pat
     assert "nothing was changed" in refused.stderr
     assert "MALTASTIC_PREVIOUS_SECRET_KEYS" in refused.stderr
     assert rotated.returncode == 0, rotated.stderr
-    assert "Encrypted 1 stored secrets" in rotated.stdout
+    assert "Encrypted stored secrets with the current key: 1." in rotated.stdout
     runtime = Runtime.from_settings(Settings(database_url=sqlite_url, secret_key=NEW_SECRET_KEY))
     with runtime.session_factory() as session:
         keyring = load_keyring(session, runtime.secret_box)

@@ -1,6 +1,7 @@
 """`maltastic serve` starts the product, prints the login and stops cleanly."""
 
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -53,3 +54,41 @@ def test_serve_refuses_unmigrated_database(sqlite_url: str, tmp_path: Path) -> N
     result = run_cli("serve", database_url=sqlite_url, cwd=tmp_path)
     assert result.returncode == 2
     assert "run `maltastic db upgrade` first" in result.stderr
+
+
+def test_serve_refuses_secret_key_that_opens_no_stored_secret(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    run_cli("db", "upgrade", database_url=sqlite_url, cwd=tmp_path)
+    run_cli("demo", "load", database_url=sqlite_url, cwd=tmp_path)  # seals a signing key
+
+    other_key = "a-different-secret-key-with-more-than-32-characters"
+    served = run_cli("serve", database_url=sqlite_url, cwd=tmp_path, secret_key=other_key)
+    tracking = run_cli(
+        "serve-tracking", database_url=sqlite_url, cwd=tmp_path, secret_key=other_key
+    )
+
+    assert served.returncode == 2
+    assert "1 stored secret(s) cannot be decrypted with MALTASTIC_SECRET_KEY" in served.stderr
+    assert "maltastic secrets rotate" in served.stderr
+    assert tracking.returncode == 2
+    assert "cannot be decrypted with MALTASTIC_SECRET_KEY" in tracking.stderr
+
+
+def test_serve_names_the_busy_port(sqlite_url: str, tmp_path: Path) -> None:
+    run_cli("db", "upgrade", database_url=sqlite_url, cwd=tmp_path)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        result = run_cli(
+            "serve",
+            database_url=sqlite_url,
+            cwd=tmp_path,
+            http_port=str(free_port()),
+            smtp_port=str(busy),
+        )
+    assert result.returncode == 2
+    assert f"cannot listen on 127.0.0.1 port {busy}" in result.stderr
+    assert "MALTASTIC_SMTP_PORT" in result.stderr
+    assert "Traceback" not in result.stderr
