@@ -9,6 +9,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
@@ -85,7 +87,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
-    @app.get("/favicon.ico", include_in_schema=False)
+    @app.api_route("/favicon.ico", methods=["GET", "HEAD"], include_in_schema=False)
     def favicon() -> Response:
         """Serve the icon at the conventional path, for clients that ignore the page's icon link.
 
@@ -133,5 +135,13 @@ def register_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(NotFoundError)
     async def show_not_found(request: Request, _error: NotFoundError) -> Response:
+        message = _("This page or object does not exist, or it belongs to another organisation.")
+        return render(request, "error.html", {"message": message}, status=404)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def show_http_error(request: Request, error: StarletteHTTPException) -> Response:
+        """Answer an unknown page with the error page; API paths keep JSON errors."""
+        if error.status_code != 404 or request.url.path.startswith("/api/"):
+            return await http_exception_handler(request, error)
         message = _("This page or object does not exist, or it belongs to another organisation.")
         return render(request, "error.html", {"message": message}, status=404)

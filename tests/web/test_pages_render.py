@@ -64,3 +64,20 @@ def test_favicon_is_linked_and_served(client: httpx.Client) -> None:
         assert icon.status_code == 200, path
         assert icon.headers["content-type"] == "image/svg+xml", path
         assert icon.text.startswith('<svg xmlns="http://www.w3.org/2000/svg"'), path
+
+
+def test_unknown_page_gets_the_error_page(client: httpx.Client, owner: httpx.Client) -> None:
+    anonymous = client.get("/gibt-es-nicht")
+    logged_in = owner.get("/gibt-es-nicht")
+    api = owner.get("/api/gibt-es-nicht")
+
+    assert anonymous.status_code == 404
+    assert "text/html" in anonymous.headers["content-type"]
+    assert logged_in.status_code == 404
+    assert "gehört zu einer anderen Organisation" in logged_in.text
+    assert api.status_code == 404
+    assert api.headers["content-type"] == "application/json"
+
+
+def test_favicon_answers_head(client: httpx.Client) -> None:
+    assert client.head("/favicon.ico").status_code == 200
