@@ -162,7 +162,7 @@ def too_broad_error(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> s
     limit = RELAY_NETWORK_MIN_PREFIX[network.version]
     return _(
         "“%(value)s” is too broad: every host in it could send mail as your senders. "
-        "Enter the networks of your mail servers, at most /%(limit)s."
+        "Enter the networks of your mail servers, with a prefix of /%(limit)s or longer."
     ) % {"value": str(network), "limit": limit}
 
 
