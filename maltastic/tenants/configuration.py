@@ -145,17 +145,18 @@ def parse_networks(text: str, field: str, errors: FieldErrors) -> list[str]:
         try:
             network = ipaddress.ip_network(entry, strict=True)
         except ValueError:
-            errors.add(field, network_error(entry))
+            errors.add(field, network_error(entry, relay=field == "relay_networks"))
             continue
-        if (
-            field == "relay_networks"
-            and network.prefixlen < RELAY_NETWORK_MIN_PREFIX[network.version]
-        ):
+        if field == "relay_networks" and too_broad(network):
             errors.add(field, too_broad_error(network))
             continue
         if str(network) not in cidrs:
             cidrs.append(str(network))
     return cidrs
+
+
+def too_broad(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
+    return network.prefixlen < RELAY_NETWORK_MIN_PREFIX[network.version]
 
 
 def too_broad_error(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> str:
@@ -166,11 +167,15 @@ def too_broad_error(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> s
     ) % {"value": str(network), "limit": limit}
 
 
-def network_error(entry: str) -> str:
+def network_error(entry: str, *, relay: bool = False) -> str:
+    """Explain an entry that is no network, with a suggestion the same field accepts."""
     try:
         suggestion = ipaddress.ip_network(entry, strict=False)
     except ValueError:
         return _("“%(value)s” is not a network. Use a form like 192.0.2.0/24.") % {"value": entry}
+    if relay and too_broad(suggestion):
+        # The whole network would be rejected, so suggest the one host that was typed.
+        suggestion = ipaddress.ip_network(entry.partition("/")[0])
     return _("“%(value)s” has host bits set. Did you mean %(network)s?") % {
         "value": entry,
         "network": suggestion,

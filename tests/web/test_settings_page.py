@@ -131,3 +131,10 @@ def test_broad_own_network_is_accepted(owner: httpx.Client, sqlite_runtime: Runt
 
     assert response.status_code in (200, 303)
     assert networks(sqlite_runtime, NetworkPurpose.OWN_NETWORK) == ["10.0.0.0/8"]
+
+
+def test_host_bits_hint_suggests_an_accepted_relay_network(owner: httpx.Client) -> None:
+    response = post_form(owner, "/settings", "/settings", {**VALID, "relay_networks": "10.0.0.1/8"})
+
+    assert response.status_code == 400
+    assert "Meinten Sie 10.0.0.1/32?" in response.text
