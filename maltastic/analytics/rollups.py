@@ -10,6 +10,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Collection, Sequence
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Connection, delete, func, insert, select
@@ -55,6 +56,14 @@ def add_to_rollups(connection: Connection, events: Sequence[PendingEvent]) -> No
     if not counts:
         return
     rows = [dict(zip(KEY_COLUMNS, key, strict=True), count=count) for key, count in counts.items()]
+    add_counts(connection, rows)
+
+
+def add_counts(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    """Add each row's `count` to the rollup row with the same key, inserting missing rows.
+
+    Both SQLite and PostgreSQL run it as INSERT ... ON CONFLICT on the unique rollup key.
+    """
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(DailyRollup.__table__)
     statement = statement.on_conflict_do_update(

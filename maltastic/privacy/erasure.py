@@ -11,7 +11,7 @@ entry written here lists the id (and whether the opt-out was kept), and the tena
 reads it, so later loads of that mail count for the account only, or not at all.
 
 NOTE: SQLite may give a new contact the id of an erased one when that was the highest
-id; that contact then gets no contact-level figures.
+id. That contact then gets no contact-level figures.
 """
 
 from __future__ import annotations
@@ -21,11 +21,10 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from maltastic.analytics.models import NO_DIMENSION, DailyRollup
-from maltastic.analytics.rollups import KEY_COLUMNS
+from maltastic.analytics.rollups import KEY_COLUMNS, add_counts
 from maltastic.audit.service import AuditAction, record_change
 from maltastic.privacy.service import audit_entries_naming, find_opt_out, tenant_of
 from maltastic.relay.models import RelayLogEntry
@@ -98,15 +97,7 @@ def merge_rollups(session: Session, tenant_id: int, contact_id: int) -> int:
     if not rows:
         return 0
     merged = [{**row._asdict(), "contact_id": NO_DIMENSION} for row in rows]
-    # The same upsert as maltastic.analytics.rollups.add_to_rollups: both dialects support
-    # INSERT ... ON CONFLICT on the unique rollup key.
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table)
-    statement = statement.on_conflict_do_update(
-        index_elements=list(KEY_COLUMNS),
-        set_={"count": table.c.count + statement.excluded.count},
-    )
-    session.execute(statement, merged)
+    add_counts(session.connection(), merged)
     session.execute(
         delete(DailyRollup)
         .where(DailyRollup.tenant_id == tenant_id, DailyRollup.contact_id == contact_id)

@@ -13,13 +13,10 @@ from maltastic.tracking.models import TokenSigningKey
 def reseal_all(session: Session, box: SecretBox) -> int:
     """Re-encrypt the secrets of every tenant in `session` (unscoped); return the count.
 
-    Raises SecretDecryptionError when a value opens with none of the keys; the caller
+    Raises SecretDecryptionError when a value opens with none of the keys. The caller
     then rolls back, so either every value or none is sealed again.
     """
-    rows: list[TokenSigningKey | IntegrationCredential] = [
-        *session.scalars(select(TokenSigningKey)),
-        *session.scalars(select(IntegrationCredential)),
-    ]
+    rows = sealed_rows(session)
     for row in rows:
         row.secret_ciphertext = box.reseal(row.secret_ciphertext)
     return len(rows)
@@ -28,15 +25,20 @@ def reseal_all(session: Session, box: SecretBox) -> int:
 def unreadable_secret_count(session: Session, box: SecretBox) -> int:
     """Count the stored secrets (of every tenant in `session`) that no key opens."""
     unreadable = 0
-    for ciphertext in [
-        *session.scalars(select(TokenSigningKey.secret_ciphertext)),
-        *session.scalars(select(IntegrationCredential.secret_ciphertext)),
-    ]:
+    for row in sealed_rows(session):
         try:
-            box.open(ciphertext)
+            box.open(row.secret_ciphertext)
         except SecretDecryptionError:
             unreadable += 1
     return unreadable
+
+
+def sealed_rows(session: Session) -> list[TokenSigningKey | IntegrationCredential]:
+    """Return every row whose `secret_ciphertext` is sealed with the secret key."""
+    return [
+        *session.scalars(select(TokenSigningKey)),
+        *session.scalars(select(IntegrationCredential)),
+    ]
 
 
 def secrets_problem(session: Session, box: SecretBox) -> str | None:

@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from maltastic.analytics.rollups import zone_of
 from maltastic.campaigns import service
 from maltastic.campaigns.models import Banner, Campaign
 from maltastic.db.base import utc_now
@@ -67,7 +68,7 @@ def tenant_zone(session: Session, context: AdminContext) -> ZoneInfo:
     zone_name = session.scalar(
         select(Tenant.time_zone).where(Tenant.id == context.identity.tenant_id)
     )
-    return ZoneInfo(zone_name or "Europe/Berlin")
+    return zone_of(zone_name)
 
 
 @router.get("/new")
