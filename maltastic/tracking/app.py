@@ -53,7 +53,7 @@ class TrackingApp:
         await self.app(scope, receive, send)
 
     async def reject_method(self, scope: Scope, send: Send) -> bool:
-        """Answer 405 to anything but GET and HEAD; return whether it did."""
+        """Send 405 for any method but GET and HEAD; return whether it did."""
         if scope["method"] in ("GET", "HEAD"):
             return False
         await respond(send, 405, b"text/plain", b"", scope, [(b"allow", b"GET, HEAD")])

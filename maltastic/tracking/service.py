@@ -4,7 +4,7 @@ Both HTTP front ends (the ASGI `TrackingApp` and the lean tracking server) call 
 same two steps. `try_banner` and `try_click` are synchronous and work from memory:
 keyring, tenant index and cached banner images. When something is not in memory yet
 they return `COLD`, and the caller awaits `banner` or `click`, which load it in a
-thread and then answer the same way.
+thread and then return the same result.
 """
 
 from __future__ import annotations

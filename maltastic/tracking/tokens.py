@@ -216,8 +216,8 @@ def _required(value: int | None, name: str) -> int:
 
 
 def _decode_body(body: bytes) -> TokenPayload:
-    # The audience code is a single byte below 0x80, so it reads like a one-byte varint;
-    # any byte from 0x80 up yields a code above 3 or a non-minimal varint.
+    # The audience code is a single byte below 0x80, so it reads like a one-byte varint.
+    # Any byte from 0x80 up yields a code above 3 or a non-minimal varint.
     values = _read_varints(body)
     if len(values) < 6:
         raise InvalidTokenError("token truncated")

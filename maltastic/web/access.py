@@ -2,7 +2,7 @@
 
 Owners and admins may do everything. Marketing may work on campaigns, banners, target
 groups and analytics and has no access to employees or settings. Read-only users see every
-page a marketing user or admin sees except the privacy page, and change nothing. The
+page that marketing users or admins can open, except the privacy page, and change nothing. The
 privacy page shows and erases one contact's personal data, so only owners and admins
 may open it. Every write also checks the form's CSRF token.
 """

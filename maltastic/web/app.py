@@ -140,7 +140,7 @@ def register_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def show_http_error(request: Request, error: StarletteHTTPException) -> Response:
-        """Answer an unknown page with the error page; API paths keep JSON errors."""
+        """Render the error page for an unknown page; API paths keep JSON errors."""
         if error.status_code != 404 or request.url.path.startswith("/api/"):
             return await http_exception_handler(request, error)
         message = _("This page or object does not exist, or it belongs to another organisation.")

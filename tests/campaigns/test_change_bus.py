@@ -28,8 +28,8 @@ def test_other_process_rebuilds_index(sqlite_runtime: Runtime, redis_url: str) -
     load_demo(sqlite_runtime.session_factory, sqlite_runtime.secret_box)
     database_url = sqlite_runtime.settings.database_url
     writer, reader = runtime_for(database_url, redis_url), runtime_for(database_url, redis_url)
-    heard: list[int] = []
-    reader.change_feed.subscribe(heard.append)
+    changed_tenants: list[int] = []
+    reader.change_feed.subscribe(changed_tenants.append)
     buses = [writer.connect_change_bus(), reader.connect_change_bus()]
     try:
         with writer.session_factory() as session:
@@ -46,7 +46,7 @@ def test_other_process_rebuilds_index(sqlite_runtime: Runtime, redis_url: str) -
         while reader.indexes.get(tenant.id) is before and time.monotonic() < deadline:
             time.sleep(0.05)
         assert reader.indexes.get(tenant.id) is not before
-        assert heard == [tenant.id]  # the relay's caches subscribe the same way
+        assert changed_tenants == [tenant.id]  # the relay's caches subscribe the same way
     finally:
         for bus in buses:
             assert bus is not None

@@ -162,7 +162,7 @@ def test_secrets_rotate_moves_stored_secrets_to_new_key(sqlite_url: str, tmp_pat
     run_cli("db", "upgrade", database_url=sqlite_url, cwd=tmp_path)
     run_cli("demo", "load", database_url=sqlite_url, cwd=tmp_path)  # seals a signing key
 
-    refused = run_cli(
+    rejected = run_cli(
         "secrets", "rotate", database_url=sqlite_url, cwd=tmp_path, secret_key=NEW_SECRET_KEY
     )
     rotated = run_cli(
@@ -174,9 +174,9 @@ def test_secrets_rotate_moves_stored_secrets_to_new_key(sqlite_url: str, tmp_pat
         previous_secret_keys=TEST_SECRET_KEY,
     )
 
-    assert refused.returncode == 2
-    assert "nothing was changed" in refused.stderr
-    assert "MALTASTIC_PREVIOUS_SECRET_KEYS" in refused.stderr
+    assert rejected.returncode == 2
+    assert "nothing was changed" in rejected.stderr
+    assert "MALTASTIC_PREVIOUS_SECRET_KEYS" in rejected.stderr
     assert rotated.returncode == 0, rotated.stderr
     assert "Encrypted stored secrets with the current key: 1." in rotated.stdout
     runtime = Runtime.from_settings(Settings(database_url=sqlite_url, secret_key=NEW_SECRET_KEY))

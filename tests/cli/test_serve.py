@@ -56,9 +56,7 @@ def test_serve_refuses_unmigrated_database(sqlite_url: str, tmp_path: Path) -> N
     assert "run `maltastic db upgrade` first" in result.stderr
 
 
-def test_serve_refuses_secret_key_that_opens_no_stored_secret(
-    sqlite_url: str, tmp_path: Path
-) -> None:
+def test_serve_rejects_wrong_secret_key(sqlite_url: str, tmp_path: Path) -> None:
     run_cli("db", "upgrade", database_url=sqlite_url, cwd=tmp_path)
     run_cli("demo", "load", database_url=sqlite_url, cwd=tmp_path)  # seals a signing key
 

@@ -488,7 +488,7 @@ def record_after_erasure(runtime: Runtime, ids: Ids, contact_id: int) -> list[Pe
     return recorded
 
 
-def test_old_mail_of_erased_contact_counts_for_account_only(runtime: Runtime, ids: Ids) -> None:
+def test_erased_contact_counts_account_only(runtime: Runtime, ids: Ids) -> None:
     erase(runtime, ids, ERIKA)
 
     [recorded] = record_after_erasure(runtime, ids, ids.erika)
@@ -497,7 +497,7 @@ def test_old_mail_of_erased_contact_counts_for_account_only(runtime: Runtime, id
     assert recorded.contact_id is None
 
 
-def test_old_mail_of_erased_opted_out_contact_counts_nothing(runtime: Runtime, ids: Ids) -> None:
+def test_erased_opted_out_contact_counts_nothing(runtime: Runtime, ids: Ids) -> None:
     erase(runtime, ids, MAX)  # Max's address opt-out is kept
 
     assert record_after_erasure(runtime, ids, ids.max) == []

@@ -38,7 +38,7 @@ def test_short_password_is_rejected() -> None:
 NEW_KEY = "the-new-secret-key-of-more-than-32-characters"
 
 
-def test_previous_key_still_opens_and_reseal_moves_to_current() -> None:
+def test_previous_key_opens_and_reseals() -> None:
     sealed_with_old = SecretBox(KEY).seal(b"hubspot-token")
     box = SecretBox(NEW_KEY, previous_keys=[KEY])
     assert box.open(sealed_with_old) == b"hubspot-token"

@@ -91,7 +91,10 @@ def raw_exchange(port: int, data: bytes, timeout: float = 5.0) -> bytes:
 def split_responses(
     data: bytes, heads: frozenset[int] = frozenset()
 ) -> list[tuple[int, dict[str, str], bytes]]:
-    """Split consecutive responses into status, headers and body; `heads` answer HEAD."""
+    """Split consecutive responses into status, headers and body.
+
+    `heads` are the positions of responses to HEAD requests, which carry no body.
+    """
     responses: list[tuple[int, dict[str, str], bytes]] = []
     while data:
         head, _, rest = data.partition(b"\r\n\r\n")
@@ -183,7 +186,7 @@ def test_pipelined_requests_answered_in_order(demo: Demo, server: TrackingServer
             request("HEAD", f"/b/{token}"),
             request("GET", "/nowhere"),
             request("GET", UNAVAILABLE_PATH, "Connection: close"),
-            request("GET", f"/b/{token}"),  # after Connection: close, never answered
+            request("GET", f"/b/{token}"),  # after Connection: close, gets no response
         ]
     )
     responses = split_responses(raw_exchange(server.port, data), heads=frozenset({2}))
