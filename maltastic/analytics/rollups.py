@@ -33,10 +33,37 @@ KEY_COLUMNS = (
 )
 
 
-def rollup_key(event: PendingEvent, zone: dt.tzinfo) -> RollupKey:
+class LocalDays:
+    """Finds the calendar day of moments in one time zone.
+
+    The UTC bounds of the last day found are kept, because the events of a batch mostly
+    fall on one day, and comparing two UTC times costs far less than converting each.
+    """
+
+    def __init__(self, zone: dt.tzinfo) -> None:
+        self.zone = zone
+        self._day = dt.date.min
+        self._start = self._end = dt.datetime.min.replace(tzinfo=dt.UTC)
+
+    def day_of(self, moment: dt.datetime) -> dt.date:
+        if self._start <= moment < self._end:
+            return self._day
+        day = moment.astimezone(self.zone).date()
+        self._day = day
+        self._start = local_midnight(day, self.zone)
+        self._end = local_midnight(day + dt.timedelta(days=1), self.zone)
+        return day
+
+
+def local_midnight(day: dt.date, zone: dt.tzinfo) -> dt.datetime:
+    """Return the start of `day` in `zone` as a UTC time."""
+    return dt.datetime.combine(day, dt.time(), tzinfo=zone).astimezone(dt.UTC)
+
+
+def rollup_key(event: PendingEvent, days: LocalDays) -> RollupKey:
     return (
         event.tenant_id,
-        event.occurred_at.astimezone(zone).date(),
+        days.day_of(event.occurred_at),
         event.campaign_id or NO_DIMENSION,
         event.account_id or NO_DIMENSION,
         event.contact_id or NO_DIMENSION,
@@ -52,7 +79,8 @@ def add_to_rollups(connection: Connection, events: Sequence[PendingEvent]) -> No
     exactly once: both writes commit together or not at all.
     """
     zones = tenant_zones(connection, {event.tenant_id for event in events})
-    counts = Counter(rollup_key(event, zones[event.tenant_id]) for event in events)
+    days = {tenant_id: LocalDays(zone) for tenant_id, zone in zones.items()}
+    counts = Counter(rollup_key(event, days[event.tenant_id]) for event in events)
     if not counts:
         return
     rows = [dict(zip(KEY_COLUMNS, key, strict=True), count=count) for key, count in counts.items()]
@@ -99,8 +127,8 @@ def rebuild_rollups(connection: Connection, tenant_id: int, day: dt.date) -> Non
     rollups are the only record and must not be rebuilt.
     """
     zone = tenant_zones(connection, [tenant_id])[tenant_id]
-    start = dt.datetime.combine(day, dt.time(), tzinfo=zone).astimezone(dt.UTC)
-    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=zone).astimezone(dt.UTC)
+    start = local_midnight(day, zone)
+    end = local_midnight(day + dt.timedelta(days=1), zone)
     events = TrackingEvent.__table__.c
     connection.execute(
         delete(DailyRollup).where(DailyRollup.tenant_id == tenant_id, DailyRollup.day == day)

@@ -50,6 +50,18 @@ class IndexedCampaign:
     priority: int
     starts_at: dt.datetime | None = None  # timezone-aware UTC
     ends_at: dt.datetime | None = None
+    # The result of resolving to this campaign for each reason, built once, because
+    # resolution runs for every banner request.
+    resolved_forms: dict[ResolutionReason, ResolvedCampaign] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        forms = {
+            reason: ResolvedCampaign(self.campaign_id, self.banner_id, self.target_url, reason)
+            for reason in ResolutionReason
+        }
+        object.__setattr__(self, "resolved_forms", forms)
 
     @property
     def sort_key(self) -> tuple[int, int]:
@@ -103,10 +115,41 @@ class CampaignIndex:
     employee_departments: dict[int, int | None]
     default_campaign: IndexedCampaign | None
     built_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    _memo: ResolutionMemo = field(
+        default_factory=lambda: ResolutionMemo(), init=False, repr=False, compare=False
+    )
 
     def resolve(
         self, employee_id: int, audience: Audience, now: dt.datetime
     ) -> ResolvedCampaign | None:
+        """Return the campaign for this sender and audience at `now`, or None."""
+        window = self._memo.window_of(now, self)
+        # The ids alone tell the audiences apart: a contact audience has a contact id,
+        # an account audience only an account id, nobody neither.
+        key = (employee_id, audience.account_id, audience.contact_id)
+        try:
+            return window.results[key]
+        except KeyError:
+            result = self.resolve_now(employee_id, audience, now)
+            window.remember(key, result)
+            return result
+
+    def schedule_boundaries(self) -> list[dt.datetime]:
+        """Every moment at which one of the indexed campaigns starts or ends, sorted."""
+        campaigns = [campaign for group in self.group_campaigns.values() for campaign in group]
+        campaigns += [
+            campaign for group in self.department_campaigns.values() for campaign in group
+        ]
+        if self.default_campaign is not None:
+            campaigns.append(self.default_campaign)
+        moments = {campaign.starts_at for campaign in campaigns}
+        moments |= {campaign.ends_at for campaign in campaigns}
+        return sorted(moment for moment in moments if moment is not None)
+
+    def resolve_now(
+        self, employee_id: int, audience: Audience, now: dt.datetime
+    ) -> ResolvedCampaign | None:
+        """Resolve without the memo, walking the groups and campaigns."""
         recipient_campaign = self._resolve_recipient(audience, now)
         if recipient_campaign is not None:
             return recipient_campaign
@@ -153,6 +196,58 @@ class CampaignIndex:
         return best
 
 
+MemoKey = tuple[int, int | None, int | None]  # employee id, account id, contact id
+MAX_MEMO_ENTRIES = 65536
+_EARLIEST = dt.datetime.min.replace(tzinfo=dt.UTC)
+_LATEST = dt.datetime.max.replace(tzinfo=dt.UTC)
+
+
+class ScheduleWindow:
+    """The time between two campaign starts or ends, with results resolved within it.
+
+    Within a window no campaign starts or ends, so a result depends only on the sender
+    and the audience.
+    """
+
+    __slots__ = ("end", "results", "start")
+
+    def __init__(self, start: dt.datetime, end: dt.datetime) -> None:
+        self.start = start
+        self.end = end
+        self.results: dict[MemoKey, ResolvedCampaign | None] = {}
+
+    def remember(self, key: MemoKey, result: ResolvedCampaign | None) -> None:
+        if len(self.results) >= MAX_MEMO_ENTRIES:
+            self.results.clear()
+        self.results[key] = result
+
+
+class ResolutionMemo:
+    """Keeps resolution results for the current schedule window of one index.
+
+    Threads may share an index. A thread works on the window it read and a new window
+    replaces the old one whole, so a result never lands in a window it was not
+    resolved in.
+    """
+
+    def __init__(self) -> None:
+        self._boundaries: list[dt.datetime] | None = None
+        self._window = ScheduleWindow(_LATEST, _LATEST)  # contains no moment
+
+    def window_of(self, now: dt.datetime, index: CampaignIndex) -> ScheduleWindow:
+        window = self._window
+        if window.start <= now < window.end:
+            return window
+        if self._boundaries is None:
+            self._boundaries = index.schedule_boundaries()
+        boundaries = self._boundaries
+        position = bisect_right(boundaries, now)
+        start = boundaries[position - 1] if position else _EARLIEST
+        end = boundaries[position] if position < len(boundaries) else _LATEST
+        self._window = window = ScheduleWindow(start, end)
+        return window
+
+
 def first_active(campaigns: Iterable[IndexedCampaign], now: dt.datetime) -> IndexedCampaign | None:
     for campaign in campaigns:
         if campaign.is_active(now):
@@ -161,4 +256,4 @@ def first_active(campaigns: Iterable[IndexedCampaign], now: dt.datetime) -> Inde
 
 
 def resolved(campaign: IndexedCampaign, reason: ResolutionReason) -> ResolvedCampaign:
-    return ResolvedCampaign(campaign.campaign_id, campaign.banner_id, campaign.target_url, reason)
+    return campaign.resolved_forms[reason]

@@ -4,6 +4,10 @@ Requests only append to the buffer; a background task writes a batch when it rea
 `max_batch` events or `max_delay` seconds after the oldest unwritten event. A failed
 write keeps the events and retries. `close()` writes everything still buffered, so a
 graceful stop loses nothing.
+
+The buffer belongs to one event loop: add events from that loop's thread only. Only
+the database write of a batch runs in another thread, on a list the loop no longer
+touches, so the buffer needs no lock.
 """
 
 from __future__ import annotations
@@ -12,7 +16,6 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-import threading
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -58,22 +61,19 @@ class EventBuffer:
         self.max_batch = max_batch
         self.max_delay = max_delay
         self._pending: list[PendingEvent] = []
-        self._lock = threading.Lock()
         self._wakeup = asyncio.Event()
         self._closing = False
         self._task: asyncio.Task[None] | None = None
         self.written = 0
 
     def add(self, event: PendingEvent) -> None:
-        with self._lock:
-            self._pending.append(event)
-            full = len(self._pending) >= self.max_batch
-        if full:
+        pending = self._pending
+        pending.append(event)
+        if len(pending) >= self.max_batch:
             self._wakeup.set()
 
     def pending_count(self) -> int:
-        with self._lock:
-            return len(self._pending)
+        return len(self._pending)
 
     def start(self) -> None:
         self._wakeup = asyncio.Event()  # bound to the running loop
@@ -109,17 +109,15 @@ class EventBuffer:
 
     async def _flush_once(self) -> bool:
         """Write one batch; return False when the write failed (the events stay)."""
-        with self._lock:
-            batch = self._pending[: self.max_batch]
-            del self._pending[: len(batch)]
+        batch = self._pending[: self.max_batch]
+        del self._pending[: len(batch)]
         if not batch:
             return True
         try:
             await asyncio.to_thread(self._writer, batch)
         except Exception:
             logger.exception("writing %d tracking events failed, will retry", len(batch))
-            with self._lock:
-                self._pending[:0] = batch
+            self._pending[:0] = batch
             return False
         self.written += len(batch)
         return True

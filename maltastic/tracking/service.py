@@ -15,8 +15,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
@@ -48,22 +47,21 @@ class Cold(enum.Enum):
 COLD: Final = Cold.COLD
 
 
-@dataclass(frozen=True, slots=True)
-class BannerImage:
+class BannerImage(NamedTuple):
+    """A campaign's image; a named tuple, so the response caches hash it in C."""
+
     data: bytes
     content_type: str
 
 
-@dataclass(slots=True)
-class Resolution:
+class Resolution(NamedTuple):
     """A verified token with its tenant's index and the campaign it resolves to now.
 
-    Not frozen, because a frozen dataclass takes several times longer to build and one
-    is built per request. Nothing changes it after construction.
+    A named tuple, because one is built per request and a tuple is the cheapest to build.
     """
 
     payload: TokenPayload
-    index: TenantIndex
+    tenant_index: TenantIndex
     campaign: ResolvedCampaign | None
 
 
@@ -211,7 +209,7 @@ class Tracker:
         if resolution is None or resolution.campaign is None:
             return None
         banner_id = resolution.campaign.banner_id
-        version = resolution.index.tracking.banner_versions.get(banner_id, "")
+        version = resolution.tenant_index.tracking.banner_versions.get(banner_id, "")
         return self._banners.get((banner_id, version), COLD)
 
     async def banner_image(self, resolution: Resolution | None) -> BannerImage | None:
@@ -221,7 +219,7 @@ class Tracker:
         assert resolution is not None
         assert resolution.campaign is not None
         banner_id = resolution.campaign.banner_id
-        version = resolution.index.tracking.banner_versions.get(banner_id, "")
+        version = resolution.tenant_index.tracking.banner_versions.get(banner_id, "")
         tenant_id = resolution.payload.tenant_id
         loaded = await run_in_threadpool(self._load_banner, tenant_id, banner_id)
         if loaded is None:
@@ -249,7 +247,7 @@ class Tracker:
         now: dt.datetime,
     ) -> None:
         """Classify the request and buffer the event; HEAD and opted-out audiences never count."""
-        payload, settings = resolution.payload, resolution.index.tracking
+        payload, settings = resolution.payload, resolution.tenant_index.tracking
         campaign = resolution.campaign
         if method == "HEAD" or campaign is None or settings.is_opted_out(payload.audience):
             return
@@ -281,7 +279,7 @@ class Tracker:
 def fallback_target(resolution: Resolution | None) -> str:
     """Return the tenant's website for a known tenant, else the "link unavailable" page."""
     if resolution is not None:
-        website = resolution.index.tracking.website_url
+        website = resolution.tenant_index.tracking.website_url
         if website and website.startswith(("https://", "http://")):
             return website
     return UNAVAILABLE_PATH

@@ -43,6 +43,11 @@ _keyed_macs: dict[bytes, hmac.HMAC] = {}
 _TO_STANDARD_ALPHABET = bytes.maketrans(b"-_+/=", b"+/***")
 _MAX_CACHED_AUDIENCES = 65536
 _audiences: dict[tuple[int, ...], Audience] = {}
+# Tokens that verified before, decoded: text -> (body, MAC, payload). Decoding is a pure
+# function of the text, so a hit skips only the decoding; the MAC is still checked
+# against the keyring on every call. About 400 bytes per entry.
+_MAX_DECODED_TOKENS = 16384
+_decoded_tokens: dict[str, tuple[bytes, bytes, TokenPayload]] = {}
 
 
 class InvalidTokenError(Exception):
@@ -132,18 +137,31 @@ def verify(token: str, keyring: VerificationKeys) -> TokenPayload:
     Raises InvalidTokenError for every kind of bad token. The MAC is compared in constant
     time, and the keyring is read from memory only.
     """
-    raw = _decode_base64url(token)
-    if len(raw) <= MAC_LENGTH:
-        raise InvalidTokenError("token too short")
-    body, mac = raw[:-MAC_LENGTH], raw[-MAC_LENGTH:]
-    payload = _decode_body(body)
-
+    decoded = _decoded_tokens.get(token)
+    known = decoded is not None
+    if decoded is None:
+        decoded = _decode_token(token)
+    body, mac, payload = decoded
     secret = keyring.secret(payload.tenant_id, payload.key_id)
     if secret is None:
         raise InvalidTokenError("unknown signing key")
     if not hmac.compare_digest(mac, _mac(secret, body)):
         raise InvalidTokenError("signature mismatch")
+    if not known:
+        # Only verified tokens are kept, so forged ones cannot fill the cache.
+        if len(_decoded_tokens) >= _MAX_DECODED_TOKENS:
+            _decoded_tokens.clear()
+        _decoded_tokens[token] = decoded
     return payload
+
+
+def _decode_token(token: str) -> tuple[bytes, bytes, TokenPayload]:
+    """Split a token into body and MAC and decode the body; the MAC is not checked here."""
+    raw = _decode_base64url(token)
+    if len(raw) <= MAC_LENGTH:
+        raise InvalidTokenError("token too short")
+    body, mac = raw[:-MAC_LENGTH], raw[-MAC_LENGTH:]
+    return body, mac, _decode_body(body)
 
 
 def _mac(secret: bytes, body: bytes) -> bytes:

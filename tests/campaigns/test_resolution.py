@@ -208,3 +208,41 @@ def test_index_matches_reference(
     result = index.resolve(employee, audience, NOW)
     expected = reference_resolve(specs, employee, audience, default_timing)
     assert (result.campaign_id if result else None) == expected
+
+
+def test_memo_follows_campaign_start_and_end() -> None:
+    later = campaign(1, starts_at=NOW + DAY, ends_at=NOW + 2 * DAY)
+    index = build_index({ACCOUNT_GROUP: (later,)}, default=campaign(99, 1000))
+    audience = Audience.account(7)
+    moments = [NOW, NOW + DAY, NOW + DAY + dt.timedelta(hours=1), NOW + 2 * DAY, NOW]
+    results = [index.resolve(ANNA, audience, moment) for moment in moments]
+    assert [result.campaign_id if result else None for result in results] == [99, 1, 1, 99, 99]
+
+
+hours = st.integers(min_value=-72, max_value=72).map(lambda n: NOW + dt.timedelta(hours=n))
+
+
+@given(
+    periods=st.lists(st.tuples(hours, hours), min_size=1, max_size=6),
+    queries=st.lists(
+        st.tuples(st.sampled_from([ANNA, LENA, NEW_HIRE]), audiences, hours), max_size=30
+    ),
+)
+def test_memoised_resolution_matches_fresh_resolution(
+    periods: list[tuple[dt.datetime, dt.datetime]],
+    queries: list[tuple[int, Audience, dt.datetime]],
+) -> None:
+    """One index answers a sequence of moments, back and forth, like a fresh walk would."""
+    scheduled = [
+        campaign(number, priority=number % 3, starts_at=min(pair), ends_at=max(pair))
+        for number, pair in enumerate(periods, start=1)
+    ]
+    index = build_index(
+        {CONTACT_GROUP: tuple(scheduled[::2]), ACCOUNT_GROUP: tuple(scheduled[1::2])},
+        {SALES: tuple(scheduled[1:])},
+        default=scheduled[0],
+    )
+    for employee, audience, moment in queries:
+        assert index.resolve(employee, audience, moment) == index.resolve_now(
+            employee, audience, moment
+        )

@@ -204,3 +204,27 @@ def test_arbitrary_bytes_raise_only_invalid_token(raw: bytes) -> None:
 def test_arbitrary_base64url_raises_only_invalid_token(text: str) -> None:
     with contextlib.suppress(InvalidTokenError):
         verify(text, keyring())
+
+
+def test_token_verified_before_fails_once_its_key_is_gone() -> None:
+    token = contact_token()
+    assert verify(token, keyring()).tenant_id == TENANT_A
+    with pytest.raises(InvalidTokenError):
+        verify(token, Keyring({TENANT_A: TenantKeys(2, {2: SECRET_A2})}))
+
+
+def test_token_verified_before_fails_when_its_key_id_has_another_secret() -> None:
+    token = contact_token()
+    assert verify(token, keyring()).employee_id == 3
+    with pytest.raises(InvalidTokenError):
+        verify(token, Keyring({TENANT_A: TenantKeys(1, {1: SECRET_B})}))
+
+
+def test_forged_token_fails_every_time() -> None:
+    payload = TokenPayload(TENANT_A, 1, 3, Audience.account(17), minutes_since_epoch(ISSUED))
+    forged = encode_token(payload, SECRET_B)
+    for _attempt in range(3):
+        with pytest.raises(InvalidTokenError):
+            verify(forged, keyring())
+    # The same payload signed with the right key still verifies.
+    assert verify(encode_token(payload, SECRET_A1), keyring()) == payload
