@@ -1,8 +1,14 @@
 """Benchmark the banner endpoint against nginx serving the same image as a static file.
 
-Starts both servers on loopback with the same worker count, loads each with wrk (same
-threads, connections and duration), stops Maltastic gracefully and checks that the
-impressions recorded in the database equal the banner images it served.
+Starts both servers on loopback with the same worker count and loads each with wrk
+(same threads, connections and duration) in alternating rounds, because this machine's
+throughput drifts by several percent between runs. Each round's ratio pairs two runs
+taken seconds apart; the median round is the result. Afterwards Maltastic is stopped
+gracefully and the impressions recorded in the database are checked against the
+banner images it served.
+
+With `--tokens N`, wrk cycles through N banner links of different recipients (through
+a Lua script, for nginx too), so the token and resolution caches see N entries.
 
 Needs Debian's nginx and wrk (`apt-get install nginx-light wrk`).
 Run: `.venv/bin/python bench/banner/run.py` (or `make bench`); options: --help.
@@ -16,6 +22,7 @@ import os
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -40,6 +47,7 @@ from maltastic.tracking.models import TrackingEvent
 from maltastic.tracking.tokens import issue_token
 
 SECRET_KEY = "benchmark-secret-key-with-more-than-32-characters"
+FIRST_UNLISTED_CONTACT = 10_000_000  # above every contact id of the demo data
 BROWSER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"
 NGINX_CONFIG = """
 worker_processes {workers};
@@ -77,11 +85,20 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--duration", type=int, default=15, help="seconds per wrk run")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating runs per server")
+    parser.add_argument(
+        "--tokens", type=int, default=1, help="distinct banner links (recipients) to cycle"
+    )
     return parser.parse_args()
 
 
-def prepare_database(folder: Path) -> tuple[str, str, bytes]:
-    """Create the demo database; return its URL, a banner token and the expected image."""
+def prepare_database(folder: Path, token_count: int = 1) -> tuple[str, list[str], bytes]:
+    """Create the demo database; return its URL, banner tokens and the expected image.
+
+    The first token targets the account kunde-a.de. Further tokens target contacts of
+    that account that no target group lists, so every token resolves to the same
+    account campaign and its image, the one nginx serves.
+    """
     url = f"sqlite:///{folder}/bench.sqlite3"
     runtime = Runtime.from_settings(Settings(database_url=url, secret_key=SECRET_KEY))  # type: ignore[arg-type]
     upgrade_database(runtime.engine)
@@ -94,9 +111,15 @@ def prepare_database(folder: Path) -> tuple[str, str, bytes]:
         ).one()
         account = session.scalars(select(Account.id).where(Account.domain == "kunde-a.de")).one()
         keyring = load_keyring(session, runtime.secret_box)
-    token = issue_token(
-        keyring, tenant_id=tenant.id, employee_id=employee, audience=Audience.account(account)
-    )
+    audiences = [Audience.account(account)]
+    audiences += [
+        Audience.contact(FIRST_UNLISTED_CONTACT + number, account_id=account)
+        for number in range(1, token_count)
+    ]
+    tokens = [
+        issue_token(keyring, tenant_id=tenant.id, employee_id=employee, audience=audience)
+        for audience in audiences
+    ]
     index = runtime.indexes.get(tenant.id)
     resolved = index.campaigns.resolve(
         employee, Audience.account(account), now=dt.datetime.now(dt.UTC)
@@ -105,7 +128,7 @@ def prepare_database(folder: Path) -> tuple[str, str, bytes]:
     with runtime.session_factory() as session:
         image = session.scalars(select(Banner.image).where(Banner.id == resolved.banner_id)).one()
     runtime.close()
-    return url, token, image
+    return url, tokens, image
 
 
 def wait_until_up(url: str, timeout: float = 30) -> None:
@@ -120,7 +143,7 @@ def wait_until_up(url: str, timeout: float = 30) -> None:
     raise RuntimeError(f"{url} timed out: no 200 response within {timeout} s")
 
 
-def run_wrk(url: str, arguments: argparse.Namespace) -> WrkResult:
+def run_wrk(url: str, arguments: argparse.Namespace, script: Path | None = None) -> WrkResult:
     command = [
         "wrk",
         f"-t{arguments.threads}",
@@ -129,9 +152,10 @@ def run_wrk(url: str, arguments: argparse.Namespace) -> WrkResult:
         "--latency",
         "-H",
         f"User-Agent: {BROWSER}",
-        url,
     ]
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    if script is not None:
+        command += ["-s", str(script)]
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
     p99_match = re.search(r"99%\s+([\d.]+)(us|ms|s)", output)
     assert p99_match, output
@@ -141,6 +165,32 @@ def run_wrk(url: str, arguments: argparse.Namespace) -> WrkResult:
     return WrkResult(
         rate, float(p99_match.group(1)) * scale, requests, int(non_2xx.group(1)) if non_2xx else 0
     )
+
+
+# Each wrk thread builds every request once, then cycles through them. The requests are
+# built in init, after wrk has set the Host header.
+CYCLE_SCRIPT = """
+local requests = {}
+init = function(args)
+    for path in io.lines("%s") do
+        requests[#requests + 1] = wrk.format("GET", path)
+    end
+end
+local next_request = 0
+request = function()
+    next_request = next_request %% #requests + 1
+    return requests[next_request]
+end
+"""
+
+
+def cycle_script(folder: Path, name: str, paths: list[str]) -> Path:
+    """Write the paths and a wrk script that requests them in turn."""
+    path_file = folder / f"{name}-paths.txt"
+    path_file.write_text("\n".join(paths) + "\n")
+    script = folder / f"{name}.lua"
+    script.write_text(CYCLE_SCRIPT % path_file)
+    return script
 
 
 def start_nginx(folder: Path, port: int, workers: int, image: bytes) -> None:
@@ -194,6 +244,31 @@ def served_from_log(log: Path) -> int:
     return sum(int(n) for n in re.findall(r"(\d+) banner images", log.read_text()))
 
 
+@dataclass
+class Round:
+    nginx: WrkResult
+    maltastic: WrkResult
+
+    @property
+    def ratio(self) -> float:
+        return self.maltastic.requests_per_second / self.nginx.requests_per_second
+
+
+def run_rounds(arguments: argparse.Namespace, folder: Path, tokens: list[str]) -> list[Round]:
+    """Load nginx, then Maltastic, `--rounds` times; with one token, without a script."""
+    nginx_url, maltastic_url = "http://127.0.0.1:18081", "http://127.0.0.1:18082"
+    nginx_script = maltastic_script = None
+    if len(tokens) > 1:
+        nginx_script = cycle_script(folder, "nginx", ["/banner.png"])
+        maltastic_script = cycle_script(folder, "maltastic", [f"/b/{token}" for token in tokens])
+    rounds = []
+    for _number in range(arguments.rounds):
+        nginx = run_wrk(f"{nginx_url}/banner.png", arguments, nginx_script)
+        maltastic = run_wrk(f"{maltastic_url}/b/{tokens[0]}", arguments, maltastic_script)
+        rounds.append(Round(nginx, maltastic))
+    return rounds
+
+
 def main() -> None:
     arguments = parse_arguments()
     for tool in ("nginx", "wrk"):
@@ -201,41 +276,41 @@ def main() -> None:
             sys.exit(f"{tool} not found: install it with `apt-get install nginx-light wrk`")
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        database_url, token, image = prepare_database(folder)
+        database_url, tokens, image = prepare_database(folder, arguments.tokens)
         start_nginx(folder, 18081, arguments.workers, image)
         log = folder / "maltastic.log"
         server = start_maltastic(database_url, 18082, arguments.workers, log)
         try:
             wait_until_up("http://127.0.0.1:18081/banner.png")
-            wait_until_up(f"http://127.0.0.1:18082/b/{token}")
-            nginx = run_wrk("http://127.0.0.1:18081/banner.png", arguments)
-            maltastic = run_wrk(f"http://127.0.0.1:18082/b/{token}", arguments)
+            wait_until_up(f"http://127.0.0.1:18082/b/{tokens[0]}")
+            rounds = run_rounds(arguments, folder, tokens)
         finally:
             stop_nginx(folder)
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=60)
-        report(arguments, nginx, maltastic, served_from_log(log), count_impressions(database_url))
+        report(arguments, rounds, served_from_log(log), count_impressions(database_url))
 
 
-def report(
-    arguments: argparse.Namespace,
-    nginx: WrkResult,
-    maltastic: WrkResult,
-    served: int,
-    recorded: int,
-) -> None:
+def report(arguments: argparse.Namespace, rounds: list[Round], served: int, recorded: int) -> None:
     print(
         f"workers {arguments.workers}, wrk -t{arguments.threads} -c{arguments.connections} "
-        f"-d{arguments.duration}s"
+        f"-d{arguments.duration}s, {arguments.rounds} rounds, {arguments.tokens} distinct tokens"
     )
-    print(f"{'server':12} {'requests/s':>12} {'p99 ms':>8} {'requests':>10} {'non-2xx':>8}")
-    for name, result in (("nginx", nginx), ("maltastic", maltastic)):
-        print(
-            f"{name:12} {result.requests_per_second:12.0f} {result.p99_ms:8.2f} "
-            f"{result.requests:10d} {result.non_2xx:8d}"
-        )
-    ratio = maltastic.requests_per_second / nginx.requests_per_second
-    print(f"throughput ratio maltastic/nginx: {ratio:.3f}")
+    print(
+        f"{'round':6} {'server':10} {'requests/s':>11} {'p99 ms':>7} {'requests':>10} "
+        f"{'non-2xx':>8} {'ratio':>6}"
+    )
+    for number, result in enumerate(rounds, start=1):
+        for name, run in (("nginx", result.nginx), ("maltastic", result.maltastic)):
+            ratio = f"{result.ratio:6.3f}" if name == "maltastic" else ""
+            print(
+                f"{number:<6} {name:10} {run.requests_per_second:11.0f} {run.p99_ms:7.2f} "
+                f"{run.requests:10d} {run.non_2xx:8d} {ratio:>6}"
+            )
+    median = statistics.median(result.ratio for result in rounds)
+    worst_p99 = max(result.maltastic.p99_ms for result in rounds)
+    print(f"throughput ratio maltastic/nginx, median of {len(rounds)} rounds: {median:.3f}")
+    print(f"maltastic p99, worst round: {worst_p99:.2f} ms")
     print(
         f"banner images served (server log): {served}; impressions recorded: {recorded}; "
         f"equal: {served == recorded}"

@@ -34,7 +34,7 @@ KEY_COLUMNS = (
 
 
 class LocalDays:
-    """Finds the calendar day of moments in one time zone.
+    """The calendar days of moments in one time zone.
 
     The UTC bounds of the last day found are kept, because the events of a batch mostly
     fall on one day, and comparing two UTC times costs far less than converting each.

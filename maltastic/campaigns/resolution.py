@@ -9,7 +9,8 @@ Order of precedence:
 
 Lower priority numbers win; equal priorities fall back to the lower campaign id, so the
 banner request and the click a moment later resolve alike. Every lookup reads
-an immutable in-memory index, without a database round trip.
+an in-memory index that never changes after it is built, without a database round
+trip. Each index keeps its results until the next campaign start or end.
 """
 
 from __future__ import annotations
@@ -124,8 +125,8 @@ class CampaignIndex:
     ) -> ResolvedCampaign | None:
         """Return the campaign for this sender and audience at `now`, or None."""
         window = self._memo.window_of(now, self)
-        # The ids alone tell the audiences apart: a contact audience has a contact id,
-        # an account audience only an account id, nobody neither.
+        # The ids alone tell the audiences apart: a contact audience has a contact id, an
+        # account audience only an account id, and the empty audience has no id.
         key = (employee_id, audience.account_id, audience.contact_id)
         try:
             return window.results[key]
@@ -135,7 +136,7 @@ class CampaignIndex:
             return result
 
     def schedule_boundaries(self) -> list[dt.datetime]:
-        """Every moment at which one of the indexed campaigns starts or ends, sorted."""
+        """Return every moment at which one of the indexed campaigns starts or ends, sorted."""
         campaigns = [campaign for group in self.group_campaigns.values() for campaign in group]
         campaigns += [
             campaign for group in self.department_campaigns.values() for campaign in group
@@ -223,7 +224,7 @@ class ScheduleWindow:
 
 
 class ResolutionMemo:
-    """Keeps resolution results for the current schedule window of one index.
+    """The resolution results of one index for its current schedule window.
 
     Threads may share an index. A thread works on the window it read and a new window
     replaces the old one whole, so a result never lands in a window it was not

@@ -43,9 +43,9 @@ _keyed_macs: dict[bytes, hmac.HMAC] = {}
 _TO_STANDARD_ALPHABET = bytes.maketrans(b"-_+/=", b"+/***")
 _MAX_CACHED_AUDIENCES = 65536
 _audiences: dict[tuple[int, ...], Audience] = {}
-# Tokens that verified before, decoded: text -> (body, MAC, payload). Decoding is a pure
-# function of the text, so a hit skips only the decoding; the MAC is still checked
-# against the keyring on every call. About 400 bytes per entry.
+# Tokens that verified before, decoded: text -> (body, MAC, payload). A hit skips only
+# the decoding, which depends on the text alone. The MAC is still checked against the
+# keyring on every call. An entry takes about 400 bytes.
 _MAX_DECODED_TOKENS = 16384
 _decoded_tokens: dict[str, tuple[bytes, bytes, TokenPayload]] = {}
 

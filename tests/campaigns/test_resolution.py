@@ -232,7 +232,7 @@ def test_memoised_resolution_matches_fresh_resolution(
     periods: list[tuple[dt.datetime, dt.datetime]],
     queries: list[tuple[int, Audience, dt.datetime]],
 ) -> None:
-    """One index answers a sequence of moments, back and forth, like a fresh walk would."""
+    """One index resolves a sequence of moments, back and forth, as a fresh walk does."""
     scheduled = [
         campaign(number, priority=number % 3, starts_at=min(pair), ends_at=max(pair))
         for number, pair in enumerate(periods, start=1)
