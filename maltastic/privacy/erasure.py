@@ -10,8 +10,8 @@ Tracking tokens in mail sent before the erasure still carry the contact id. The 
 entry written here lists the id (and whether the opt-out was kept), and the tenant index
 reads it, so later loads of that mail count for the account only, or not at all.
 
-NOTE: SQLite may give a new contact the id of an erased one when that was the highest
-id. That contact then gets no contact-level figures.
+Contact ids are never handed out twice (AUTOINCREMENT on SQLite, a sequence on
+PostgreSQL), so no later contact inherits them.
 """
 
 from __future__ import annotations

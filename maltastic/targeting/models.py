@@ -47,7 +47,9 @@ class Contact(CreatedAt, TenantOwned, Base):
     """One recipient address, normalised (lower case, IDNA domain)."""
 
     __tablename__ = "contacts"
-    __table_args__ = (UniqueConstraint("tenant_id", "email"),)
+    # Old mail carries contact ids in its tokens, so SQLite must not hand out the id of
+    # a deleted contact again (PostgreSQL sequences never do).
+    __table_args__ = (UniqueConstraint("tenant_id", "email"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320))
