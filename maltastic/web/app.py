@@ -12,13 +12,14 @@ from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 
 from maltastic.i18n.catalog import gettext as _
 from maltastic.runtime import Runtime
 from maltastic.web.access import ForbiddenError, NotFoundError
 from maltastic.web.csrf import CsrfError
+from maltastic.web.favicon import favicon_ico
 from maltastic.web.identity import LoginRequiredError
 from maltastic.web.middleware import LocaleMiddleware, SecurityHeadersMiddleware
 from maltastic.web.routes import (
@@ -89,13 +90,10 @@ def create_app(runtime: Runtime) -> FastAPI:
 
     @app.api_route("/favicon.ico", methods=["GET", "HEAD"], include_in_schema=False)
     def favicon() -> Response:
-        """Serve the icon at the conventional path, for clients that ignore the page's icon link.
-
-        NOTE: the body is SVG, so a client that decodes only ICO or PNG shows no icon.
-        """
-        return FileResponse(
-            STATIC_DIR / "favicon.svg",
-            media_type="image/svg+xml",
+        """Serve the icon as ICO at the conventional path, for clients that ignore the icon link."""
+        return Response(
+            favicon_ico(),
+            media_type="image/vnd.microsoft.icon",
             headers={"Cache-Control": "public, max-age=86400"},
         )
 

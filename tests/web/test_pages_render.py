@@ -1,6 +1,9 @@
 """Every admin page renders in German by default and switches to English."""
 
+import io
+
 import httpx
+from PIL import Image
 
 PAGES = {
     "/departments": "Abteilungen",
@@ -59,11 +62,22 @@ def test_favicon_is_linked_and_served(client: httpx.Client) -> None:
     page = client.get("/login")
     assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page.text
     assert "img-src 'self'" in page.headers["content-security-policy"]
-    for path in ("/static/favicon.svg", "/favicon.ico"):
-        icon = client.get(path)
-        assert icon.status_code == 200, path
-        assert icon.headers["content-type"] == "image/svg+xml", path
-        assert icon.text.startswith('<svg xmlns="http://www.w3.org/2000/svg"'), path
+    icon = client.get("/static/favicon.svg")
+    assert icon.status_code == 200
+    assert icon.headers["content-type"] == "image/svg+xml"
+    assert icon.text.startswith('<svg xmlns="http://www.w3.org/2000/svg"')
+
+
+def test_favicon_ico_is_a_real_icon(client: httpx.Client) -> None:
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "image/vnd.microsoft.icon"
+    icon = Image.open(io.BytesIO(response.content))
+    assert icon.format == "ICO"
+    assert icon.info["sizes"] == {(16, 16), (32, 32), (48, 48)}
+    corner, middle = icon.convert("RGBA").getpixel((0, 0)), icon.convert("RGBA").getpixel((4, 16))
+    assert corner[3] == 0  # transparent outside the rounded corner
+    assert middle[:3] == (7, 55, 99)  # the background colour #073763
 
 
 def test_unknown_page_gets_the_error_page(client: httpx.Client, owner: httpx.Client) -> None:
