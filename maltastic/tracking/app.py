@@ -36,6 +36,13 @@ class TrackingApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
+            # HTTP/1.1 requires a Host header (RFC 9112 section 3.2), and uvicorn does not
+            # check it, so this app does, for the admin pages too.
+            if scope.get("http_version") == "1.1" and not has_host_header(scope):
+                await respond(
+                    send, 400, b"text/plain; charset=utf-8", b"Bad Request\n", scope, CLOSE
+                )
+                return
             path: str = scope["path"]
             if path.startswith(BANNER_PATH_PREFIX):
                 if await self.reject_method(scope, send):
@@ -76,6 +83,13 @@ class TrackingApp:
             location = await self.tracker.click(token, method, headers, client_ip)
         redirect_headers = [(b"location", ascii_location(location)), *NO_CACHE_HEADERS]
         await respond(send, 302, b"text/plain", b"", scope, redirect_headers)
+
+
+CLOSE = [(b"connection", b"close")]
+
+
+def has_host_header(scope: Scope) -> bool:
+    return any(name == b"host" for name, _value in scope["headers"])
 
 
 def request_facts(scope: Scope) -> tuple[str, dict[str, str], str | None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 
 import httpx
@@ -115,3 +116,25 @@ def test_contact_ids_need_tenant_consent(demo: Demo) -> None:
         count = session.scalar(select(func.count()).select_from(TrackingEvent))
     assert count == 1
     assert [tuple(row) for row in stored] == [(demo.kunde_a, None)]
+
+
+@pytest.mark.parametrize("path", ["/b/abc", "/login"])
+def test_http_1_1_without_host_gets_400(demo: Demo, path: str) -> None:
+    with serve_in_thread(create_product_app(demo.runtime)) as url:
+        port = int(url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as connection:
+            connection.sendall(f"GET {path} HTTP/1.1\r\nUser-Agent: test\r\n\r\n".encode())
+            reply = read_until_closed(connection)
+        with_host = httpx.get(f"{url}{path}", follow_redirects=False)
+    status_line, _, rest = reply.partition(b"\r\n")
+    assert status_line == b"HTTP/1.1 400 Bad Request"
+    assert b"connection: close" in rest.lower()
+    assert with_host.status_code in (200, 302)
+    assert demo.events() == []
+
+
+def read_until_closed(connection: socket.socket) -> bytes:
+    chunks = []
+    while chunk := connection.recv(65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
