@@ -48,6 +48,7 @@ from maltastic.tracking.tokens import issue_token
 
 SECRET_KEY = "benchmark-secret-key-with-more-than-32-characters"
 FIRST_UNLISTED_CONTACT = 10_000_000  # above every contact id of the demo data
+WRITER_PAUSE = 2.0  # seconds after each Maltastic run, before the next nginx run
 BROWSER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"
 NGINX_CONFIG = """
 worker_processes {workers};
@@ -79,15 +80,27 @@ class WrkResult:
     non_2xx: int
 
 
+def positive_integer(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a positive whole number; use 1 or more")
+    return value
+
+
 def parse_arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--connections", type=int, default=50)
-    parser.add_argument("--duration", type=int, default=15, help="seconds per wrk run")
-    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating runs per server")
+    parser.add_argument("--workers", type=positive_integer, default=os.cpu_count() or 2)
+    parser.add_argument("--connections", type=positive_integer, default=50)
+    parser.add_argument("--duration", type=positive_integer, default=15, help="seconds per wrk run")
+    parser.add_argument("--threads", type=positive_integer, default=2, help="wrk threads")
     parser.add_argument(
-        "--tokens", type=int, default=1, help="distinct banner links (recipients) to cycle"
+        "--rounds", type=positive_integer, default=3, help="alternating runs per server"
+    )
+    parser.add_argument(
+        "--tokens",
+        type=positive_integer,
+        default=1,
+        help="distinct banner links (recipients) to cycle",
     )
     return parser.parse_args()
 
@@ -167,15 +180,32 @@ def run_wrk(url: str, arguments: argparse.Namespace, script: Path | None = None)
     )
 
 
-# Each wrk thread builds every request once, then cycles through them. The requests are
-# built in init, after wrk has set the Host header.
+# wrk runs each thread in a Lua state of its own. setup() numbers the threads, and each
+# thread builds the requests of every THREADS-th path once, then cycles through them.
+# Disjoint shares keep two threads from requesting the same link moments apart, which
+# would let the second request find the first one's cache entries. A list shorter than
+# the thread count is requested whole by every thread.
 CYCLE_SCRIPT = """
+local THREADS = %(threads)d
+local next_thread_number = 0
+setup = function(thread)
+    thread:set("thread_number", next_thread_number)
+    next_thread_number = next_thread_number + 1
+end
+
 local requests = {}
 init = function(args)
-    for path in io.lines("%s") do
-        requests[#requests + 1] = wrk.format("GET", path)
+    local paths = {}
+    for path in io.lines("%(path_file)s") do
+        paths[#paths + 1] = path
+    end
+    for index, path in ipairs(paths) do
+        if #paths < THREADS or (index - 1) %% THREADS == thread_number then
+            requests[#requests + 1] = wrk.format("GET", path)
+        end
     end
 end
+
 local next_request = 0
 request = function()
     next_request = next_request %% #requests + 1
@@ -184,12 +214,12 @@ end
 """
 
 
-def cycle_script(folder: Path, name: str, paths: list[str]) -> Path:
-    """Write the paths and a wrk script that requests them in turn."""
+def cycle_script(folder: Path, name: str, paths: list[str], threads: int) -> Path:
+    """Write the paths and a wrk script whose threads request disjoint shares in turn."""
     path_file = folder / f"{name}-paths.txt"
     path_file.write_text("\n".join(paths) + "\n")
     script = folder / f"{name}.lua"
-    script.write_text(CYCLE_SCRIPT % path_file)
+    script.write_text(CYCLE_SCRIPT % {"threads": threads, "path_file": path_file})
     return script
 
 
@@ -259,13 +289,16 @@ def run_rounds(arguments: argparse.Namespace, folder: Path, tokens: list[str]) -
     nginx_url, maltastic_url = "http://127.0.0.1:18081", "http://127.0.0.1:18082"
     nginx_script = maltastic_script = None
     if len(tokens) > 1:
-        nginx_script = cycle_script(folder, "nginx", ["/banner.png"])
-        maltastic_script = cycle_script(folder, "maltastic", [f"/b/{token}" for token in tokens])
+        threads = arguments.threads
+        nginx_script = cycle_script(folder, "nginx", ["/banner.png"], threads)
+        banner_paths = [f"/b/{token}" for token in tokens]
+        maltastic_script = cycle_script(folder, "maltastic", banner_paths, threads)
     rounds = []
     for _number in range(arguments.rounds):
         nginx = run_wrk(f"{nginx_url}/banner.png", arguments, nginx_script)
         maltastic = run_wrk(f"{maltastic_url}/b/{tokens[0]}", arguments, maltastic_script)
         rounds.append(Round(nginx, maltastic))
+        time.sleep(WRITER_PAUSE)  # the writer threads finish their last batches
     return rounds
 
 

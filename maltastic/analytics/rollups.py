@@ -49,10 +49,21 @@ class LocalDays:
         if self._start <= moment < self._end:
             return self._day
         day = moment.astimezone(self.zone).date()
-        self._day = day
-        self._start = local_midnight(day, self.zone)
-        self._end = local_midnight(day + dt.timedelta(days=1), self.zone)
+        start = local_midnight(day, self.zone)
+        end = local_midnight(day + dt.timedelta(days=1), self.zone)
+        # Keep the bounds only for a day with one UTC offset. On a day with a clock
+        # change, midnight may fall in a repeated hour, and then some moments after
+        # `start` still belong to the day before.
+        if offset_at(start, self.zone) == offset_at(end - ONE_MICROSECOND, self.zone):
+            self._day, self._start, self._end = day, start, end
         return day
+
+
+ONE_MICROSECOND = dt.timedelta(microseconds=1)
+
+
+def offset_at(moment: dt.datetime, zone: dt.tzinfo) -> dt.timedelta | None:
+    return moment.astimezone(zone).utcoffset()
 
 
 def local_midnight(day: dt.date, zone: dt.tzinfo) -> dt.datetime:

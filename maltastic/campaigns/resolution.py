@@ -125,9 +125,7 @@ class CampaignIndex:
     ) -> ResolvedCampaign | None:
         """Return the campaign for this sender and audience at `now`, or None."""
         window = self._memo.window_of(now, self)
-        # The ids alone tell the audiences apart: a contact audience has a contact id, an
-        # account audience only an account id, and the empty audience has no id.
-        key = (employee_id, audience.account_id, audience.contact_id)
+        key = (employee_id, audience.kind, audience.account_id, audience.contact_id)
         try:
             return window.results[key]
         except KeyError:
@@ -197,8 +195,9 @@ class CampaignIndex:
         return best
 
 
-MemoKey = tuple[int, int | None, int | None]  # employee id, account id, contact id
-MAX_MEMO_ENTRIES = 65536
+MemoKey = tuple[int, AudienceKind, int | None, int | None]  # employee, audience
+# Per index, so per tenant: about 100 bytes an entry, 1.6 MiB when full.
+MAX_MEMO_ENTRIES = 16384
 _EARLIEST = dt.datetime.min.replace(tzinfo=dt.UTC)
 _LATEST = dt.datetime.max.replace(tzinfo=dt.UTC)
 

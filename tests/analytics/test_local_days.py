@@ -35,3 +35,13 @@ def test_midnight_belongs_to_the_new_day() -> None:
 def test_sqlite_time_matches_isoformat(moment: dt.datetime, zone: dt.tzinfo) -> None:
     expected = moment.isoformat(" ", "microseconds")[:26]
     assert sqlite_time(moment.astimezone(zone)) == expected
+
+
+def test_midnight_in_a_repeated_hour() -> None:
+    """St. John's set its clocks back from 00:01 to 23:01 on 7 November 2010."""
+    st_johns = ZoneInfo("America/St_Johns")
+    days = LocalDays(st_johns)
+    first = dt.datetime(2010, 11, 7, 2, 30, tzinfo=dt.UTC)  # 00:00 local, before the change
+    second = dt.datetime(2010, 11, 7, 3, 0, tzinfo=dt.UTC)  # 23:30 local, after it
+    assert days.day_of(first) == dt.date(2010, 11, 7)
+    assert days.day_of(second) == dt.date(2010, 11, 6)
