@@ -94,7 +94,7 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--duration", type=positive_integer, default=15, help="seconds per wrk run")
     parser.add_argument("--threads", type=positive_integer, default=2, help="wrk threads")
     parser.add_argument(
-        "--rounds", type=positive_integer, default=3, help="alternating runs per server"
+        "--rounds", type=positive_integer, default=5, help="alternating runs per server"
     )
     parser.add_argument(
         "--tokens",
