@@ -45,7 +45,7 @@ _MAX_CACHED_AUDIENCES = 65536
 _audiences: dict[tuple[int, ...], Audience] = {}
 # Tokens that verified before, decoded: text -> (body, MAC, payload). A hit skips only
 # the decoding, which depends on the text alone. The MAC is still checked against the
-# keyring on every call. An entry takes about 400 bytes.
+# keyring on every call. An entry takes about 500 bytes with its shared audience.
 _MAX_DECODED_TOKENS = 16384
 _decoded_tokens: dict[str, tuple[bytes, bytes, TokenPayload]] = {}
 
