@@ -29,7 +29,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	@if ls bench/*/run.py >/dev/null 2>&1; then \
-		for script in bench/*/run.py; do $(BIN)/python $$script || exit 1; done; \
+		for script in bench/*/run.py; do \
+			flock /tmp/maltastic-bench.lock $(BIN)/python $$script || exit 1; \
+		done; \
 	else echo "No benchmarks yet: bench/ has no run.py scripts."; fi
 
 clean:

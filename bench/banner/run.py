@@ -49,6 +49,10 @@ from maltastic.tracking.tokens import issue_token
 SECRET_KEY = "benchmark-secret-key-with-more-than-32-characters"
 FIRST_UNLISTED_CONTACT = 10_000_000  # above every contact id of the demo data
 WRITER_PAUSE = 2.0  # seconds after each Maltastic run, before the next nginx run
+NGINX_PORT = 18081  # both on 127.0.0.1
+MALTASTIC_PORT = 18082
+THROUGHPUT_GOAL = 0.6  # Maltastic's requests/s at least this share of nginx's
+P99_GOAL_MS = 20.0
 BROWSER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"
 NGINX_CONFIG = """
 worker_processes {workers};
@@ -81,16 +85,26 @@ class WrkResult:
 
 
 def positive_integer(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number; use 1 or more") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"{value} is not a positive whole number; use 1 or more")
     return value
 
 
 def parse_arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workers", type=positive_integer, default=os.cpu_count() or 2)
-    parser.add_argument("--connections", type=positive_integer, default=50)
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    parser.add_argument(
+        "--workers",
+        type=positive_integer,
+        default=os.cpu_count() or 2,
+        help="worker processes of each server, one per CPU unless given",
+    )
+    parser.add_argument("--connections", type=positive_integer, default=50, help="wrk connections")
     parser.add_argument("--duration", type=positive_integer, default=15, help="seconds per wrk run")
     parser.add_argument("--threads", type=positive_integer, default=2, help="wrk threads")
     parser.add_argument(
@@ -286,7 +300,8 @@ class Round:
 
 def run_rounds(arguments: argparse.Namespace, folder: Path, tokens: list[str]) -> list[Round]:
     """Load nginx, then Maltastic, `--rounds` times; with one token, without a script."""
-    nginx_url, maltastic_url = "http://127.0.0.1:18081", "http://127.0.0.1:18082"
+    nginx_url = f"http://127.0.0.1:{NGINX_PORT}"
+    maltastic_url = f"http://127.0.0.1:{MALTASTIC_PORT}"
     nginx_script = maltastic_script = None
     if len(tokens) > 1:
         threads = arguments.threads
@@ -307,27 +322,46 @@ def main() -> None:
     for tool in ("nginx", "wrk"):
         if shutil.which(tool) is None:
             sys.exit(f"{tool} not found: install it with `apt-get install nginx-light wrk`")
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         database_url, tokens, image = prepare_database(folder, arguments.tokens)
-        start_nginx(folder, 18081, arguments.workers, image)
         log = folder / "maltastic.log"
-        server = start_maltastic(database_url, 18082, arguments.workers, log)
+        server: subprocess.Popen[bytes] | None = None
         try:
-            wait_until_up("http://127.0.0.1:18081/banner.png")
-            wait_until_up(f"http://127.0.0.1:18082/b/{tokens[0]}")
+            start_nginx(folder, NGINX_PORT, arguments.workers, image)
+            server = start_maltastic(database_url, MALTASTIC_PORT, arguments.workers, log)
+            wait_until_up(f"http://127.0.0.1:{NGINX_PORT}/banner.png")
+            wait_until_up(f"http://127.0.0.1:{MALTASTIC_PORT}/b/{tokens[0]}")
             rounds = run_rounds(arguments, folder, tokens)
         finally:
+            stop_servers(folder, server)
+        print(f"machine: {cpu_model()}, load average {load_before:.2f} at the start")
+        report(arguments, rounds, served_from_log(log), count_impressions(database_url))
+
+
+def stop_servers(folder: Path, server: subprocess.Popen[bytes] | None) -> None:
+    """Stop Maltastic gracefully (its stop writes every event) and nginx, each on its own."""
+    try:
+        if (folder / "nginx.pid").exists():
             stop_nginx(folder)
+    finally:
+        if server is not None:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=60)
-        report(arguments, rounds, served_from_log(log), count_impressions(database_url))
+
+
+def cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return "unknown CPU"
 
 
 def report(arguments: argparse.Namespace, rounds: list[Round], served: int, recorded: int) -> None:
     print(
         f"workers {arguments.workers}, wrk -t{arguments.threads} -c{arguments.connections} "
-        f"-d{arguments.duration}s, {arguments.rounds} rounds, {arguments.tokens} distinct tokens"
+        f"-d{arguments.duration}s, rounds: {arguments.rounds}, distinct links: {arguments.tokens}"
     )
     print(
         f"{'round':6} {'server':10} {'requests/s':>11} {'p99 ms':>7} {'requests':>10} "
@@ -342,8 +376,14 @@ def report(arguments: argparse.Namespace, rounds: list[Round], served: int, reco
             )
     median = statistics.median(result.ratio for result in rounds)
     worst_p99 = max(result.maltastic.p99_ms for result in rounds)
-    print(f"throughput ratio maltastic/nginx, median of {len(rounds)} rounds: {median:.3f}")
-    print(f"maltastic p99, worst round: {worst_p99:.2f} ms")
+    print(
+        f"throughput ratio maltastic/nginx, median of the rounds: {median:.3f} "
+        f"(goal >= {THROUGHPUT_GOAL}: {'met' if median >= THROUGHPUT_GOAL else 'missed'})"
+    )
+    print(
+        f"maltastic p99, worst round: {worst_p99:.2f} ms "
+        f"(goal <= {P99_GOAL_MS:.0f} ms: {'met' if worst_p99 <= P99_GOAL_MS else 'missed'})"
+    )
     print(
         f"banner images served (server log): {served}; impressions recorded: {recorded}; "
         f"equal: {served == recorded}"
