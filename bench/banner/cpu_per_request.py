@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import resource
 import subprocess
 import sys
@@ -25,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import run as banner_bench  # the benchmark next to this file
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-REPORTED_SHARE = 0.05  # seconds of CPU below which a thread is left out of the list
+MIN_LISTED_SECONDS = 0.05  # threads that used less CPU are left out of the list
 
 
 def parse_arguments() -> argparse.Namespace:
@@ -65,25 +64,26 @@ def child_pids(parent: int) -> list[int]:
 
 
 def measure(name: str, url: str, pids: list[int], duration: int, script: Path | None) -> None:
+    load = argparse.Namespace(threads=2, connections=50, duration=duration)
     before = thread_cpu_seconds(pids)
     wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    command = ["wrk", "-t2", "-c50", f"-d{duration}s", "-H", f"User-Agent: {banner_bench.BROWSER}"]
-    command += ["-s", str(script)] if script else []
-    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    result = banner_bench.run_wrk(url, load, script)
     wrk_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     after = thread_cpu_seconds(pids)
 
-    requests = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    requests = result.requests
     wrk_seconds = (wrk_after.ru_utime + wrk_after.ru_stime) - (
         wrk_before.ru_utime + wrk_before.ru_stime
     )
-    print(f"{name}: {rate:,.0f} requests/s, wrk {wrk_seconds / requests * 1e6:.1f} µs per request")
+    print(
+        f"{name}: {result.requests_per_second:,.0f} requests/s, "
+        f"wrk {wrk_seconds / requests * 1e6:.1f} µs per request"
+    )
     total = 0.0
     for thread, seconds in after.items():
         used = seconds - before.get(thread, 0.0)
         total += used
-        if used > REPORTED_SHARE:
+        if used > MIN_LISTED_SECONDS:
             print(f"    {thread}: {used / requests * 1e6:.1f} µs per request")
     print(f"    server total: {total / requests * 1e6:.1f} µs per request")
 
